@@ -1,0 +1,572 @@
+"""The Nuki Web API client: one request path, one retry policy, one typed method per endpoint."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx2
+from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
+
+from nuki_mcp import __version__
+from nuki_mcp.clock import Clock, SystemClock
+from nuki_mcp.nuki.errors import (
+    NukiApiError,
+    NukiAuthError,
+    NukiBadRequestError,
+    NukiConflictError,
+    NukiConnectionError,
+    NukiError,
+    NukiForbiddenError,
+    NukiLockedError,
+    NukiNotAllowedError,
+    NukiNotFoundError,
+    NukiRateLimitedError,
+    NukiResponseError,
+    NukiServerError,
+    NukiTimeoutError,
+    NukiUpgradeRequiredError,
+)
+from nuki_mcp.nuki.models import (
+    AccountUser,
+    AdvancedConfigWrite,
+    AdvancedConfirmationResponse,
+    BulkWebConfigRequest,
+    DecentralWebhook,
+    DecentralWebhookCreate,
+    MyAccount,
+    OpenerAdvancedConfigWrite,
+    RequestModel,
+    SmartdoorAdvancedConfigWrite,
+    Smartlock,
+    SmartlockAction,
+    SmartlockAdminPinUpdate,
+    SmartlockAuth,
+    SmartlockAuthCreate,
+    SmartlockAuthUpdate,
+    SmartlockConfigWrite,
+    SmartlockLog,
+    SmartlocksAuthAdvancedCreate,
+    SmartlockUpdate,
+    WebConfigWrite,
+    WebhookLog,
+)
+
+DEFAULT_BASE_URL = "https://api.nuki.io"
+MAX_LOG_PAGE = 50
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+QueryValue = str | int | bool | None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before trying a request again.
+
+    Reads (GET) are retried on connection errors, timeouts, 429 and 502/503/504. Writes are retried
+    only when the connection could not be made, i.e. the request provably never left this machine:
+    after any ambiguous failure a second unlatch could open a door twice.
+    """
+
+    max_retries: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 30.0
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def backoff(self, attempt: int, jitter: float) -> float:
+        """Exponential backoff with jitter; `jitter` is a number in [0, 1)."""
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        return ceiling * (0.5 + jitter / 2)
+
+
+@dataclass
+class _Attempt:
+    error: NukiError
+    retryable: bool
+    delay: float | None = None
+
+
+class NukiClient:
+    """Async client for the Nuki Web API over one `httpx2.AsyncClient`.
+
+    Use it as an async context manager (or call `aclose`). `transport` lets tests and `--demo`
+    serve the API in-process; `clock` and `jitter` make waiting deterministic in tests.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._clock: Clock = clock or SystemClock()
+        self._jitter = jitter
+        self._http = httpx2.AsyncClient(
+            base_url=base_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": f"nuki-mcp/{__version__}",
+            },
+            timeout=httpx2.Timeout(timeout, connect=min(connect_timeout, timeout)),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"NukiClient(base_url={str(self._http.base_url)!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- the one request path ------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        body: RequestModel | list[str] | None = None,
+    ) -> httpx2.Response:
+        is_read = method == "GET"
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        payload: JsonValue = None
+        if isinstance(body, RequestModel):
+            payload = body.to_wire()
+        elif body is not None:
+            payload = list[JsonValue](body)
+        attempt = 0
+        while True:
+            outcome = await self._attempt(method, path, query, payload, is_read)
+            if isinstance(outcome, httpx2.Response):
+                return outcome
+            if not outcome.retryable or attempt >= self._retry.max_retries:
+                raise outcome.error
+            delay = outcome.delay
+            if delay is None:
+                delay = self._retry.backoff(attempt, self._jitter())
+            logger.info("Retrying %s %s in %.2f s: %s", method, path, delay, outcome.error)
+            await self._clock.sleep(delay)
+            attempt += 1
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, QueryValue],
+        payload: JsonValue,
+        is_read: bool,
+    ) -> httpx2.Response | _Attempt:
+        try:
+            if payload is None:
+                response = await self._http.request(method, path, params=query)
+            else:
+                response = await self._http.request(method, path, params=query, json=payload)
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout):
+            # The request never left this machine: safe to retry reads and writes alike.
+            error = NukiConnectionError(
+                f"Cannot reach the Nuki API at {self._http.base_url.host}; "
+                "check the network connection and NUKI_API_URL, then try again."
+            )
+            return _Attempt(error, retryable=True)
+        except httpx2.TimeoutException:
+            error = NukiTimeoutError(
+                f"The Nuki API did not answer within {self._timeout:g} s; "
+                "try again in a moment, or raise NUKI_TIMEOUT.",
+                outcome_unknown=not is_read,
+            )
+            return _Attempt(error, retryable=is_read)
+        except httpx2.TransportError:
+            error = NukiConnectionError(
+                "The connection to the Nuki API dropped before an answer arrived; try again in a moment.",
+                outcome_unknown=not is_read,
+            )
+            return _Attempt(error, retryable=is_read)
+        logger.debug("%s %s -> %d", method, path, response.status_code)
+        if response.is_success:
+            return response
+        api_error = _status_error(response, is_read, self._clock.now)
+        retryable = is_read and response.status_code in self._retry.retry_statuses
+        delay: float | None = None
+        if isinstance(api_error, NukiRateLimitedError) and api_error.retry_after is not None:
+            delay = api_error.retry_after
+            retryable = retryable and delay <= self._retry.max_retry_after
+        return _Attempt(api_error, retryable=retryable, delay=delay)
+
+    async def _get(self, path: str, model: type[M], params: Mapping[str, QueryValue] | None = None) -> M:
+        return _parse(await self._request("GET", path, params=params), TypeAdapter(model))
+
+    async def _get_list(
+        self, path: str, model: type[M], params: Mapping[str, QueryValue] | None = None
+    ) -> list[M]:
+        adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # pyright: ignore[reportInvalidTypeForm]
+        return _parse(await self._request("GET", path, params=params), adapter)
+
+    async def _send(self, method: str, path: str, body: RequestModel | list[str] | None = None) -> None:
+        await self._request(method, path, body=body)
+
+    # --- devices -------------------------------------------------------------------------------
+
+    async def list_smartlocks(
+        self, *, type: int | None = None, auth_id: int | None = None
+    ) -> list[Smartlock]:
+        """GET /smartlock: every device the token can see."""
+        return await self._get_list("/smartlock", Smartlock, {"type": type, "authId": auth_id})
+
+    async def get_smartlock(self, smartlock_id: int) -> Smartlock:
+        """GET /smartlock/{id}: one device with config and state."""
+        return await self._get(f"/smartlock/{smartlock_id}", Smartlock)
+
+    async def sync_smartlock(self, smartlock_id: int) -> None:
+        """POST /smartlock/{id}/sync: ask Nuki to re-read the device (asynchronous)."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/sync")
+
+    async def update_smartlock(self, smartlock_id: int, update: SmartlockUpdate) -> None:
+        """POST /smartlock/{id}: rename the device or change its favorite flag."""
+        await self._send("POST", f"/smartlock/{smartlock_id}", update)
+
+    async def delete_smartlock(self, smartlock_id: int) -> None:
+        """DELETE /smartlock/{id}: remove the device from the Nuki Web account."""
+        await self._send("DELETE", f"/smartlock/{smartlock_id}")
+
+    # --- actions -------------------------------------------------------------------------------
+
+    async def lock(self, smartlock_id: int) -> None:
+        """POST /smartlock/{id}/action/lock (204 = accepted, not yet done)."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/action/lock")
+
+    async def unlock(self, smartlock_id: int) -> None:
+        """POST /smartlock/{id}/action/unlock (204 = accepted, not yet done)."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/action/unlock")
+
+    async def action(self, smartlock_id: int, action: SmartlockAction) -> None:
+        """POST /smartlock/{id}/action: any action code of the device type (204 = accepted)."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/action", action)
+
+    async def action_advanced(
+        self, smartlock_id: int, action: SmartlockAction
+    ) -> AdvancedConfirmationResponse:
+        """POST /smartlock/{id}/action/advanced: the result arrives later by webhook."""
+        response = await self._request("POST", f"/smartlock/{smartlock_id}/action/advanced", body=action)
+        return _parse(response, TypeAdapter(AdvancedConfirmationResponse))
+
+    async def lock_advanced(self, smartlock_id: int) -> AdvancedConfirmationResponse:
+        """POST /smartlock/{id}/action/lock/advanced: the result arrives later by webhook."""
+        response = await self._request("POST", f"/smartlock/{smartlock_id}/action/lock/advanced")
+        return _parse(response, TypeAdapter(AdvancedConfirmationResponse))
+
+    async def unlock_advanced(self, smartlock_id: int) -> AdvancedConfirmationResponse:
+        """POST /smartlock/{id}/action/unlock/advanced: the result arrives later by webhook."""
+        response = await self._request("POST", f"/smartlock/{smartlock_id}/action/unlock/advanced")
+        return _parse(response, TypeAdapter(AdvancedConfirmationResponse))
+
+    # --- configuration -------------------------------------------------------------------------
+
+    async def update_config(self, smartlock_id: int, config: SmartlockConfigWrite) -> None:
+        """POST /smartlock/{id}/config: the complete basic config."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/config", config)
+
+    async def update_advanced_config(self, smartlock_id: int, config: AdvancedConfigWrite) -> None:
+        """POST /smartlock/{id}/advanced/config: the complete advanced config of a smart lock."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/advanced/config", config)
+
+    async def update_opener_advanced_config(
+        self, smartlock_id: int, config: OpenerAdvancedConfigWrite
+    ) -> None:
+        """POST /smartlock/{id}/advanced/openerconfig: the complete advanced config of an Opener."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/advanced/openerconfig", config)
+
+    async def update_smartdoor_advanced_config(
+        self, smartlock_id: int, config: SmartdoorAdvancedConfigWrite
+    ) -> None:
+        """POST /smartlock/{id}/advanced/smartdoorconfig: the complete advanced config of a Smart Door."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/advanced/smartdoorconfig", config)
+
+    async def update_web_config(self, smartlock_id: int, config: WebConfigWrite) -> None:
+        """POST /smartlock/{id}/web/config: server-side settings (battery warning mails)."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/web/config", config)
+
+    async def bulk_web_config(self, request: BulkWebConfigRequest) -> None:
+        """POST /bulk-web-config: web config of several devices at once."""
+        await self._send("POST", "/bulk-web-config", request)
+
+    async def update_admin_pin(self, smartlock_id: int, update: SmartlockAdminPinUpdate) -> None:
+        """POST /smartlock/{id}/admin/pin: set the device's admin PIN."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/admin/pin", update)
+
+    # --- authorizations ------------------------------------------------------------------------
+
+    async def list_account_auths(
+        self, *, account_user_id: int | None = None, types: list[int] | None = None
+    ) -> list[SmartlockAuth]:
+        """GET /smartlock/auth: authorizations on every device of the account."""
+        params: dict[str, QueryValue] = {"accountUserId": account_user_id, "types": _csv(types)}
+        return await self._get_list("/smartlock/auth", SmartlockAuth, params)
+
+    async def list_auths(self, smartlock_id: int, *, types: list[int] | None = None) -> list[SmartlockAuth]:
+        """GET /smartlock/{id}/auth: authorizations of one device."""
+        return await self._get_list(f"/smartlock/{smartlock_id}/auth", SmartlockAuth, {"types": _csv(types)})
+
+    async def get_auth(self, smartlock_id: int, auth_id: str) -> SmartlockAuth:
+        """GET /smartlock/{id}/auth/{authId}: one authorization by its 24-hex id."""
+        return await self._get(f"/smartlock/{smartlock_id}/auth/{auth_id}", SmartlockAuth)
+
+    async def create_auth(self, smartlock_id: int, auth: SmartlockAuthCreate) -> None:
+        """PUT /smartlock/{id}/auth: create an authorization (204 without the new id)."""
+        await self._send("PUT", f"/smartlock/{smartlock_id}/auth", auth)
+
+    async def update_auth(self, smartlock_id: int, auth_id: str, update: SmartlockAuthUpdate) -> None:
+        """POST /smartlock/{id}/auth/{authId}: replace an authorization's settings (send all fields)."""
+        await self._send("POST", f"/smartlock/{smartlock_id}/auth/{auth_id}", update)
+
+    async def delete_auth(self, smartlock_id: int, auth_id: str) -> None:
+        """DELETE /smartlock/{id}/auth/{authId}: remove an authorization (asynchronous)."""
+        await self._send("DELETE", f"/smartlock/{smartlock_id}/auth/{auth_id}")
+
+    async def create_auth_advanced(self, auth: SmartlocksAuthAdvancedCreate) -> AdvancedConfirmationResponse:
+        """PUT /smartlock/auth/advanced: create an app authorization on several devices (webhook result)."""
+        response = await self._request("PUT", "/smartlock/auth/advanced", body=auth)
+        return _parse(response, TypeAdapter(AdvancedConfirmationResponse))
+
+    # --- logs ----------------------------------------------------------------------------------
+
+    async def list_account_logs(
+        self,
+        *,
+        account_user_id: int | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        action: int | None = None,
+        before_id: str | None = None,
+        limit: int = 20,
+    ) -> list[SmartlockLog]:
+        """GET /smartlock/log: activity of every device, newest first; `before_id` pages back."""
+        params: dict[str, QueryValue] = {
+            "accountUserId": account_user_id,
+            "fromDate": _rfc3339(from_date),
+            "toDate": _rfc3339(to_date),
+            "action": action,
+            "id": before_id,
+            "limit": min(limit, MAX_LOG_PAGE),
+        }
+        return await self._get_list("/smartlock/log", SmartlockLog, params)
+
+    async def list_smartlock_logs(
+        self,
+        smartlock_id: int,
+        *,
+        auth_id: str | None = None,
+        account_user_id: int | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        action: int | None = None,
+        before_id: str | None = None,
+        limit: int = 20,
+    ) -> list[SmartlockLog]:
+        """GET /smartlock/{id}/log: activity of one device, newest first; `before_id` pages back."""
+        params: dict[str, QueryValue] = {
+            "authId": auth_id,
+            "accountUserId": account_user_id,
+            "fromDate": _rfc3339(from_date),
+            "toDate": _rfc3339(to_date),
+            "action": action,
+            "id": before_id,
+            "limit": min(limit, MAX_LOG_PAGE),
+        }
+        return await self._get_list(f"/smartlock/{smartlock_id}/log", SmartlockLog, params)
+
+    # --- webhooks ------------------------------------------------------------------------------
+
+    async def list_decentral_webhooks(self) -> list[DecentralWebhook]:
+        """GET /api/decentralWebhook: the registered decentral webhooks."""
+        return await self._get_list("/api/decentralWebhook", DecentralWebhook)
+
+    async def create_decentral_webhook(self, webhook: DecentralWebhookCreate) -> DecentralWebhook:
+        """PUT /api/decentralWebhook: register a webhook; the answer carries its id and signing secret."""
+        response = await self._request("PUT", "/api/decentralWebhook", body=webhook)
+        return _parse(response, TypeAdapter(DecentralWebhook))
+
+    async def delete_decentral_webhook(self, webhook_id: int) -> None:
+        """DELETE /api/decentralWebhook/{id}: unregister a webhook."""
+        await self._send("DELETE", f"/api/decentralWebhook/{webhook_id}")
+
+    async def get_webhook_logs(
+        self, api_key_id: int, *, before_id: str | None = None, limit: int = 50
+    ) -> list[WebhookLog]:
+        """GET /api/key/{apiKeyId}/webhook/logs: recent webhook deliveries, newest first."""
+        params: dict[str, QueryValue] = {"id": before_id, "limit": min(limit, 100)}
+        return await self._get_list(f"/api/key/{api_key_id}/webhook/logs", WebhookLog, params)
+
+    # --- account -------------------------------------------------------------------------------
+
+    async def get_account(self) -> MyAccount:
+        """GET /account: the account that owns the token."""
+        return await self._get("/account", MyAccount)
+
+    async def list_account_users(
+        self, *, email: str | None = None, offset: int | None = None, limit: int | None = None
+    ) -> list[AccountUser]:
+        """GET /account/user: people and companies that can receive app authorizations."""
+        params: dict[str, QueryValue] = {"email": email, "offset": offset, "limit": limit}
+        return await self._get_list("/account/user", AccountUser, params)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _parse(response: httpx2.Response, adapter: TypeAdapter[T]) -> T:
+    try:
+        return adapter.validate_json(response.content)
+    except ValidationError as exc:
+        raise NukiResponseError(
+            f"Nuki answered {response.request.method} {response.request.url.path} with data this client "
+            f"cannot read ({exc.error_count()} problem(s)); check that NUKI_API_URL is the Nuki Web API."
+        ) from None
+
+
+def _csv(values: list[int] | None) -> str | None:
+    return None if not values else ",".join(str(v) for v in values)
+
+
+def _rfc3339(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _detail(response: httpx2.Response) -> str | None:
+    """`detailMessage` of Nuki's JSON error body; never raw HTML or text from a gateway."""
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        body = TypeAdapter(dict[str, JsonValue]).validate_json(response.content)
+    except ValidationError:
+        return None
+    detail = body.get("detailMessage")
+    if not isinstance(detail, str) or not detail.strip():
+        return None
+    one_line = " ".join(detail.split())
+    return one_line if len(one_line) <= 200 else one_line[:197] + "..."
+
+
+def _retry_after(response: httpx2.Response, now: Callable[[], datetime]) -> float | None:
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now()).total_seconds())
+
+
+def _status_error(response: httpx2.Response, is_read: bool, now: Callable[[], datetime]) -> NukiApiError:
+    status = response.status_code
+    detail = _detail(response)
+    said = f" (Nuki said: {detail})" if detail else ""
+    if status == 400:
+        return NukiBadRequestError(
+            f"Nuki rejected a value in the request{said}; correct the arguments and try again.",
+            status=status,
+            detail=detail,
+        )
+    if status == 401:
+        return NukiAuthError(
+            "Nuki rejected the API token (401): it is invalid, revoked, or lacks the scope this call "
+            "needs; create a token with the required scopes in Nuki Web (menu API) and set NUKI_API_TOKEN.",
+            status=status,
+            detail=detail,
+        )
+    if status == 403:
+        return NukiForbiddenError(
+            f"Nuki refused access (403){said}; make sure the object belongs to the token's account "
+            "and the token has the needed scope.",
+            status=status,
+            detail=detail,
+        )
+    if status == 404:
+        return NukiNotFoundError(
+            f"Nuki has no such object (404){said}; list the devices or authorizations to get a valid id.",
+            status=status,
+            detail=detail,
+        )
+    if status == 405:
+        return NukiNotAllowedError(
+            f"Nuki does not allow this request for this device (405){said}; "
+            "check that the action fits the device type.",
+            status=status,
+            detail=detail,
+        )
+    if status == 409:
+        return NukiConflictError(
+            f"Nuki refused the change because it conflicts with existing data (409){said}; "
+            "for a keypad code, choose a code that is not already used on this device.",
+            status=status,
+            detail=detail,
+        )
+    if status == 423:
+        return NukiLockedError(
+            "Another operation on this object is still pending at Nuki (423); "
+            "wait a few seconds, then try again.",
+            status=status,
+            detail=detail,
+        )
+    if status in (402, 426):
+        return NukiUpgradeRequiredError(
+            f"This feature needs a different Nuki subscription ({status}){said}; "
+            "check the account's plan in Nuki Web.",
+            status=status,
+            detail=detail,
+        )
+    if status == 429:
+        retry_after = _retry_after(response, now)
+        wait = f"wait {retry_after:g} s" if retry_after is not None else "wait a minute"
+        return NukiRateLimitedError(
+            f"Nuki is limiting the request rate (429); {wait}, then try again.",
+            status=status,
+            detail=detail,
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        if is_read:
+            message = f"Nuki's servers failed to answer ({status}); try again in a minute."
+        else:
+            message = (
+                f"Nuki's servers failed ({status}) after the request was sent, so it may or may not "
+                "have been applied; read the current state before trying again."
+            )
+        return NukiServerError(message, status=status, detail=detail, outcome_unknown=not is_read)
+    return NukiApiError(
+        f"Nuki answered with an unexpected status {status}{said}; try again later.",
+        status=status,
+        detail=detail,
+    )

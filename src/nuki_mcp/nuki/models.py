@@ -1,0 +1,479 @@
+"""Wire models: JSON exactly as the Nuki Web API sends and accepts it (spec v3.9.0).
+
+Response models are lenient: camelCase aliases, unknown fields kept (`extra="allow"`), coded values
+kept as plain integers (decoded in `codes.py`, so an unknown code never breaks parsing), and fields
+Nuki often omits are optional. Request models are strict (`extra="forbid"`) and carry only fields
+Nuki lets a client write; read-only fields of a fetched object are dropped when it is turned into
+a request (read-modify-write).
+
+These models stay inside the Nuki layer: the MCP tools return their own snake_case result models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic.alias_generators import to_camel
+
+
+def _object_id_as_str(value: object) -> object:
+    # The spec models ObjectId as an object; the live API sends a 24-hex string.
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+ObjectIdStr = Annotated[str | None, BeforeValidator(_object_id_as_str)]
+
+
+class WireModel(BaseModel):
+    """A JSON object received from Nuki."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+
+class RequestModel(BaseModel):
+    """A JSON object sent to Nuki."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def to_wire(self) -> dict[str, JsonValue]:
+        """The JSON body: camelCase names, unset and null fields left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    @classmethod
+    def from_current(cls, current: BaseModel, changes: Mapping[str, object]) -> Self:
+        """Read-modify-write: the writable fields of `current`, with `changes` (snake_case) applied."""
+        writable = set(cls.model_fields)
+        merged = {k: v for k, v in current.model_dump().items() if k in writable and v is not None}
+        merged.update(changes)
+        return cls.model_validate(merged)
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+
+class SmartlockConfig(WireModel):
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    capabilities: int | None = None
+    auto_unlatch: bool | None = None
+    lift_up_handle: bool | None = None
+    pairing_enabled: bool | None = None
+    button_enabled: bool | None = None
+    led_enabled: bool | None = None
+    led_brightness: int | None = None
+    timezone_offset: int | None = None
+    daylight_saving_mode: int | None = None
+    fob_paired: bool | None = None
+    fob_action1: int | None = None
+    fob_action2: int | None = None
+    fob_action3: int | None = None
+    single_lock: bool | None = None
+    operating_mode: int | None = None
+    advertising_mode: int | None = None
+    keypad_paired: bool | None = None
+    keypad2_paired: bool | None = None
+    homekit_state: int | None = None
+    matter_state: int | None = None
+    timezone_id: int | None = None
+    device_type: int | None = None
+    wifi_enabled: bool | None = None
+    operation_id: str | None = None
+    product_variant: int | None = None
+
+
+class SmartlockAdvancedConfig(WireModel):
+    lng_timeout: int | None = None
+    single_button_press_action: int | None = None
+    double_button_press_action: int | None = None
+    automatic_battery_type_detection: bool | None = None
+    unlatch_duration: int | None = None
+    operation_id: str | None = None
+    total_degrees: int | None = None
+    single_locked_position_offset_degrees: int | None = None
+    unlocked_to_locked_transition_offset_degrees: int | None = None
+    unlocked_position_offset_degrees: int | None = None
+    locked_position_offset_degrees: int | None = None
+    detached_cylinder: bool | None = None
+    battery_type: int | None = None
+    auto_lock: bool | None = None
+    auto_lock_timeout: int | None = None
+    auto_update_enabled: bool | None = None
+    motor_speed: int | None = None
+    enable_slow_speed_during_nightmode: bool | None = None
+
+
+class OpenerAdvancedConfig(WireModel):
+    intercom_id: int | None = None
+    bus_mode_switch: int | None = None
+    short_circuit_duration: int | None = None
+    electric_strike_delay: int | None = None
+    random_electric_strike_delay: bool | None = None
+    electric_strike_duration: int | None = None
+    disable_rto_after_ring: bool | None = None
+    rto_timeout: int | None = None
+    doorbell_suppression: int | None = None
+    doorbell_suppression_duration: int | None = None
+    sound_ring: int | None = None
+    sound_open: int | None = None
+    sound_rto: int | None = None
+    sound_cm: int | None = None
+    sound_confirmation: int | None = None
+    sound_level: int | None = None
+    single_button_press_action: int | None = None
+    double_button_press_action: int | None = None
+    battery_type: int | None = None
+    automatic_battery_type_detection: bool | None = None
+    auto_update_enabled: bool | None = None
+    operation_id: str | None = None
+
+
+class SmartdoorAdvancedConfig(WireModel):
+    lng_timeout: int | None = None
+    single_button_press_action: int | None = None
+    double_button_press_action: int | None = None
+    automatic_battery_type_detection: bool | None = None
+    unlatch_duration: int | None = None
+    operation_id: str | None = None
+    buzzer_volume: int | None = None
+    supported_battery_types: list[int] | None = None
+    battery_type: int | None = None
+    auto_lock_timeout: int | None = None
+    auto_lock: bool | None = None
+
+
+class WebConfig(WireModel):
+    battery_warning_per_mail_enabled: bool | None = None
+    dismissed_lift_up_handle_warning: list[int] | None = None
+
+
+class SmartlockState(WireModel):
+    mode: int = 0
+    state: int = 255
+    trigger: int = 0
+    last_action: int | None = None
+    battery_critical: bool = False
+    battery_charging: bool | None = None
+    battery_charge: int | None = None
+    keypad_battery_critical: bool | None = None
+    doorsensor_battery_critical: bool | None = None
+    door_state: int | None = None
+    ring_to_open_timer: int | None = None
+    ring_to_open_end: datetime | None = None
+    night_mode: bool | None = None
+    operation_id: str | None = None
+
+
+class ShsSubscription(WireModel):
+    type: str | None = None
+    state: str | None = None
+    shs_subscription_type: str | None = None
+    creation_date: datetime | None = None
+    expiration_date: datetime | None = None
+
+
+class Smartlock(WireModel):
+    smartlock_id: int
+    account_id: int | None = None
+    type: int
+    lm_type: int | None = None
+    auth_id: int | None = None
+    name: str
+    favorite: bool = False
+    config: SmartlockConfig | None = None
+    advanced_config: SmartlockAdvancedConfig | None = None
+    opener_advanced_config: OpenerAdvancedConfig | None = None
+    smartdoor_advanced_config: SmartdoorAdvancedConfig | None = None
+    web_config: WebConfig | None = None
+    state: SmartlockState | None = None
+    firmware_version: int | None = None
+    hardware_version: int | None = None
+    operation_id: str | None = None
+    server_state: int = 0
+    admin_pin_state: int = 0
+    virtual_device: bool | None = None
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
+    error: str | None = None
+    current_subscription: ShsSubscription | None = None
+    region: int | None = None
+    mounting_variant: int | None = None
+
+
+# --- authorizations ----------------------------------------------------------------------------
+
+
+class SmartlockAuth(WireModel):
+    id: str
+    smartlock_id: int
+    account_user_id: int | None = None
+    auth_id: int | None = None
+    code: int | None = None
+    fingerprints: dict[str, str] | None = None
+    type: int = 0
+    name: str = ""
+    enabled: bool = True
+    remote_allowed: bool = False
+    lock_count: int = 0
+    allowed_from_date: datetime | None = None
+    allowed_until_date: datetime | None = None
+    allowed_week_days: int | None = None
+    allowed_from_time: int | None = None
+    allowed_until_time: int | None = None
+    last_active_date: datetime | None = None
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
+    operation_id: ObjectIdStr = None
+    error: str | None = None
+    app_id: int | None = None
+    auth_type_as_string: str | None = None
+
+
+# --- logs --------------------------------------------------------------------------------------
+
+
+class OpenerLog(WireModel):
+    active_cm: bool | None = None
+    active_rto: bool | None = None
+    source: int | None = None
+    flag_geo_fence: bool | None = None
+    flag_force: bool | None = None
+    flag_doorbell_suppression: bool | None = None
+
+
+class SmartlockLog(WireModel):
+    id: str
+    smartlock_id: int
+    device_type: int | None = None
+    account_user_id: int | None = None
+    auth_id: str | None = None
+    name: str = ""
+    action: int
+    trigger: int | None = None
+    state: int | None = None
+    auto_unlock: bool | None = None
+    date: datetime
+    opener_log: OpenerLog | None = None
+    ajar_timeout: int | None = None
+    source: int | None = None
+    error: str | None = None
+
+
+# --- account -----------------------------------------------------------------------------------
+
+
+class MyAccount(WireModel):
+    account_id: int
+    type: int = 0
+    email: str = ""
+    email_verified: bool | None = None
+    name: str = ""
+    master_account_id: int | None = None
+    rights: int | None = None
+    language: str | None = None
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
+    shs_subscription_type: str | None = None
+    b2b_active: bool | None = None
+
+
+class AccountUser(WireModel):
+    account_user_id: int
+    account_id: int | None = None
+    type: int = 0
+    email: str = ""
+    name: str = ""
+    language: str | None = None
+    operation_id: str | None = None
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
+
+
+# --- webhooks and advanced API -----------------------------------------------------------------
+
+
+class DecentralWebhook(WireModel):
+    id: int
+    secret: str | None = None
+    webhook_url: str
+    webhook_features: list[str] = Field(default_factory=list[str])
+
+
+class WebhookMessage(WireModel):
+    headers: dict[str, str] = Field(default_factory=dict[str, str])
+    body: dict[str, object] | None = None
+    timestamp: datetime | None = None
+    path: str = ""
+
+
+class WebhookLog(WireModel):
+    id: str
+    request_id: str | None = None
+    succeeded: bool | None = None
+    response_status: int | None = None
+    duration: int | None = None
+    account_id: int | None = None
+    request: WebhookMessage | None = None
+    response: WebhookMessage | None = None
+    api_key_id: int | None = None
+    updated: datetime | None = None
+    created: datetime | None = None
+
+
+class AdvancedConfirmationResponse(WireModel):
+    request_id: str
+    error: str | None = None
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+
+class SmartlockUpdate(RequestModel):
+    name: str | None = None
+    favorite: bool | None = None
+
+
+class SmartlockAction(RequestModel):
+    action: int = Field(ge=0, le=7)
+    option: int | None = Field(default=None, ge=0, le=7)
+
+
+class SmartlockAdminPinUpdate(RequestModel):
+    admin_pin: int = Field(ge=0, le=9999)
+
+
+class SmartlockConfigWrite(RequestModel):
+    """Writable fields of `Smartlock.Config` (POST /smartlock/{id}/config)."""
+
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    auto_unlatch: bool | None = None
+    lift_up_handle: bool | None = None
+    pairing_enabled: bool | None = None
+    button_enabled: bool | None = None
+    led_enabled: bool | None = None
+    led_brightness: int | None = None
+    timezone_offset: int | None = None
+    daylight_saving_mode: int | None = None
+    single_lock: bool | None = None
+    advertising_mode: int | None = None
+    timezone_id: int | None = None
+
+
+class AdvancedConfigWrite(RequestModel):
+    """Writable fields of `Smartlock.AdvancedConfig` (smart locks, types 0/4/5)."""
+
+    lng_timeout: int | None = None
+    single_button_press_action: int | None = None
+    double_button_press_action: int | None = None
+    automatic_battery_type_detection: bool | None = None
+    unlatch_duration: int | None = None
+    single_locked_position_offset_degrees: int | None = None
+    unlocked_to_locked_transition_offset_degrees: int | None = None
+    unlocked_position_offset_degrees: int | None = None
+    locked_position_offset_degrees: int | None = None
+    detached_cylinder: bool | None = None
+    battery_type: int | None = None
+    auto_lock: bool | None = None
+    auto_lock_timeout: int | None = None
+    auto_update_enabled: bool | None = None
+    motor_speed: int | None = None
+    enable_slow_speed_during_nightmode: bool | None = None
+
+
+class OpenerAdvancedConfigWrite(RequestModel):
+    """Writable fields of `Smartlock.OpenerAdvancedConfig` (Opener, type 2)."""
+
+    short_circuit_duration: int | None = None
+    electric_strike_delay: int | None = None
+    random_electric_strike_delay: bool | None = None
+    electric_strike_duration: int | None = None
+    disable_rto_after_ring: bool | None = None
+    rto_timeout: int | None = None
+    doorbell_suppression: int | None = None
+    doorbell_suppression_duration: int | None = None
+    sound_ring: int | None = None
+    sound_open: int | None = None
+    sound_rto: int | None = None
+    sound_cm: int | None = None
+    sound_confirmation: int | None = None
+    sound_level: int | None = None
+    single_button_press_action: int | None = None
+    double_button_press_action: int | None = None
+    battery_type: int | None = None
+    automatic_battery_type_detection: bool | None = None
+    auto_update_enabled: bool | None = None
+
+
+class SmartdoorAdvancedConfigWrite(RequestModel):
+    """Writable fields of `Smartlock.SmartdoorAdvancedConfig` (Smart Door, type 3)."""
+
+    lng_timeout: int | None = None
+    single_button_press_action: int | None = None
+    double_button_press_action: int | None = None
+    automatic_battery_type_detection: bool | None = None
+    unlatch_duration: int | None = None
+    buzzer_volume: int | None = None
+    battery_type: int | None = None
+    auto_lock_timeout: int | None = None
+    auto_lock: bool | None = None
+
+
+class WebConfigWrite(RequestModel):
+    battery_warning_per_mail_enabled: bool | None = None
+    dismissed_lift_up_handle_warning: list[int] | None = None
+
+
+class WebConfigRequest(RequestModel):
+    smartlock_id: int
+    web_config: WebConfigWrite
+
+
+class BulkWebConfigRequest(RequestModel):
+    web_config_requests: list[WebConfigRequest]
+
+
+class AuthTimeWindow(RequestModel):
+    """Time restrictions shared by every authorization body."""
+
+    allowed_from_date: datetime | None = None
+    allowed_until_date: datetime | None = None
+    allowed_week_days: int | None = Field(default=None, ge=0, le=127)
+    allowed_from_time: int | None = Field(default=None, ge=0, le=1440)
+    allowed_until_time: int | None = Field(default=None, ge=0, le=1440)
+
+
+class SmartlockAuthCreate(AuthTimeWindow):
+    name: str = Field(min_length=1, max_length=32)
+    account_user_id: int | None = None
+    remote_allowed: bool
+    smart_actions_enabled: bool | None = None
+    type: int | None = None
+    code: int | None = None
+
+
+class SmartlockAuthUpdate(AuthTimeWindow):
+    name: str = Field(min_length=1, max_length=32)
+    account_user_id: int | None = None
+    enabled: bool | None = None
+    remote_allowed: bool | None = None
+    code: int | None = None
+
+
+class SmartlocksAuthAdvancedCreate(AuthTimeWindow):
+    name: str = Field(min_length=1, max_length=32)
+    account_user_id: int
+    smartlock_ids: list[int] = Field(min_length=1)
+    remote_allowed: bool
+    smart_actions_enabled: bool | None = None
+
+
+class DecentralWebhookCreate(RequestModel):
+    webhook_url: str
+    webhook_features: list[str] = Field(min_length=1)
