@@ -221,9 +221,7 @@ class NukiClient:
     async def _get(self, path: str, model: type[M], params: Mapping[str, QueryValue] | None = None) -> M:
         return _parse(await self._request("GET", path, params=params), TypeAdapter(model))
 
-    async def _get_list(
-        self, path: str, model: type[M], params: Mapping[str, QueryValue] | None = None
-    ) -> list[M]:
+    async def _get_list(self, path: str, model: type[M], params: Mapping[str, QueryValue] | None = None) -> list[M]:
         adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # pyright: ignore[reportInvalidTypeForm]
         return _parse(await self._request("GET", path, params=params), adapter)
 
@@ -232,9 +230,7 @@ class NukiClient:
 
     # --- devices -------------------------------------------------------------------------------
 
-    async def list_smartlocks(
-        self, *, type: int | None = None, auth_id: int | None = None
-    ) -> list[Smartlock]:
+    async def list_smartlocks(self, *, type: int | None = None, auth_id: int | None = None) -> list[Smartlock]:
         """GET /smartlock: every device the token can see."""
         return await self._get_list("/smartlock", Smartlock, {"type": type, "authId": auth_id})
 
@@ -268,9 +264,7 @@ class NukiClient:
         """POST /smartlock/{id}/action: any action code of the device type (204 = accepted)."""
         await self._send("POST", f"/smartlock/{smartlock_id}/action", action)
 
-    async def action_advanced(
-        self, smartlock_id: int, action: SmartlockAction
-    ) -> AdvancedConfirmationResponse:
+    async def action_advanced(self, smartlock_id: int, action: SmartlockAction) -> AdvancedConfirmationResponse:
         """POST /smartlock/{id}/action/advanced: the result arrives later by webhook."""
         response = await self._request("POST", f"/smartlock/{smartlock_id}/action/advanced", body=action)
         return _parse(response, TypeAdapter(AdvancedConfirmationResponse))
@@ -295,15 +289,11 @@ class NukiClient:
         """POST /smartlock/{id}/advanced/config: the complete advanced config of a smart lock."""
         await self._send("POST", f"/smartlock/{smartlock_id}/advanced/config", config)
 
-    async def update_opener_advanced_config(
-        self, smartlock_id: int, config: OpenerAdvancedConfigWrite
-    ) -> None:
+    async def update_opener_advanced_config(self, smartlock_id: int, config: OpenerAdvancedConfigWrite) -> None:
         """POST /smartlock/{id}/advanced/openerconfig: the complete advanced config of an Opener."""
         await self._send("POST", f"/smartlock/{smartlock_id}/advanced/openerconfig", config)
 
-    async def update_smartdoor_advanced_config(
-        self, smartlock_id: int, config: SmartdoorAdvancedConfigWrite
-    ) -> None:
+    async def update_smartdoor_advanced_config(self, smartlock_id: int, config: SmartdoorAdvancedConfigWrite) -> None:
         """POST /smartlock/{id}/advanced/smartdoorconfig: the complete advanced config of a Smart Door."""
         await self._send("POST", f"/smartlock/{smartlock_id}/advanced/smartdoorconfig", config)
 
@@ -535,15 +525,13 @@ def _status_error(response: httpx2.Response, is_read: bool, now: Callable[[], da
         )
     if status == 423:
         return NukiLockedError(
-            "Another operation on this object is still pending at Nuki (423); "
-            "wait a few seconds, then try again.",
+            "Another operation on this object is still pending at Nuki (423); wait a few seconds, then try again.",
             status=status,
             detail=detail,
         )
     if status in (402, 426):
         return NukiUpgradeRequiredError(
-            f"This feature needs a different Nuki subscription ({status}){said}; "
-            "check the account's plan in Nuki Web.",
+            f"This feature needs a different Nuki subscription ({status}){said}; check the account's plan in Nuki Web.",
             status=status,
             detail=detail,
         )

@@ -42,9 +42,7 @@ class NukiError(Exception):
 class NukiApiError(NukiError):
     """Nuki answered with an HTTP error status."""
 
-    def __init__(
-        self, message: str, *, status: int, detail: str | None = None, outcome_unknown: bool = False
-    ) -> None:
+    def __init__(self, message: str, *, status: int, detail: str | None = None, outcome_unknown: bool = False) -> None:
         super().__init__(message, outcome_unknown=outcome_unknown)
         self.status = status
         self.detail = detail
