@@ -525,7 +525,8 @@ def _status_error(response: httpx2.Response, is_read: bool, now: Callable[[], da
         )
     if status == 423:
         return NukiLockedError(
-            "Another operation on this object is still pending at Nuki (423); wait a few seconds, then try again.",
+            f"Another operation on this object is still pending at Nuki (423){said}; "
+            "wait a few seconds, then try again.",
             status=status,
             detail=detail,
         )
@@ -539,17 +540,17 @@ def _status_error(response: httpx2.Response, is_read: bool, now: Callable[[], da
         retry_after = _retry_after(response, now)
         wait = f"wait {retry_after:g} s" if retry_after is not None else "wait a minute"
         return NukiRateLimitedError(
-            f"Nuki is limiting the request rate (429); {wait}, then try again.",
+            f"Nuki is limiting the request rate (429){said}; {wait}, then try again.",
             status=status,
             detail=detail,
             retry_after=retry_after,
         )
     if status >= 500:
         if is_read:
-            message = f"Nuki's servers failed to answer ({status}); try again in a minute."
+            message = f"Nuki's servers failed to answer ({status}){said}; try again in a minute."
         else:
             message = (
-                f"Nuki's servers failed ({status}) after the request was sent, so it may or may not "
+                f"Nuki's servers failed ({status}){said} after the request was sent, so it may or may not "
                 "have been applied; read the current state before trying again."
             )
         return NukiServerError(message, status=status, detail=detail, outcome_unknown=not is_read)
