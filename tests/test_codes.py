@@ -316,9 +316,7 @@ def test_every_supported_action_has_a_reachable_target_that_is_not_a_failure() -
             assert not target.transient_states & target.final_states
 
 
-@pytest.mark.parametrize(
-    ("type_code", "name"), [(2, "lock"), (0, "activate_rto"), (1, "lock"), (9, "unlock")]
-)
+@pytest.mark.parametrize(("type_code", "name"), [(2, "lock"), (0, "activate_rto"), (1, "lock"), (9, "unlock")])
 def test_asking_for_the_outcome_of_an_unsupported_action_is_an_error(type_code: int, name: str) -> None:
     with pytest.raises(ValueError, match=f"no action '{name}'"):
         codes.action_target(type_code, name)
@@ -438,9 +436,7 @@ def test_log_completion_states_decode_to_names(code: int, name: str) -> None:
     assert codes.log_state_name(code) == name
 
 
-@pytest.mark.parametrize(
-    ("code", "name"), [(0, "default"), (1, "keypad_code"), (2, "fingerprint"), (3, "unknown_3")]
-)
+@pytest.mark.parametrize(("code", "name"), [(0, "default"), (1, "keypad_code"), (2, "fingerprint"), (3, "unknown_3")])
 def test_log_sources_decode_to_names(code: int, name: str) -> None:
     assert codes.log_source_name(code) == name
 
@@ -760,9 +756,7 @@ def test_single_digit_hours_and_surrounding_spaces_are_accepted() -> None:
     assert codes.hhmm_to_minutes(" 17:45 ") == 1065
 
 
-@pytest.mark.parametrize(
-    "text", ["24:01", "25:00", "12:60", "noon", "08-30", "", "-1:00", "123:00", "08:5", "8:30pm"]
-)
+@pytest.mark.parametrize("text", ["24:01", "25:00", "12:60", "noon", "08-30", "", "-1:00", "123:00", "08:5", "8:30pm"])
 def test_a_time_outside_00_00_to_24_00_is_an_error(text: str) -> None:
     with pytest.raises(ValueError, match="HH:MM between 00:00 and 24:00"):
         codes.hhmm_to_minutes(text)
@@ -814,8 +808,6 @@ def test_a_nuki_id_longer_than_eight_hex_digits_is_an_error() -> None:
 
 
 def test_the_decoding_tables_load_without_the_mcp_sdk() -> None:
-    probe = (
-        "import sys, nuki_mcp.nuki.codes; print(any(m == 'mcp' or m.startswith('mcp.') for m in sys.modules))"
-    )
+    probe = "import sys, nuki_mcp.nuki.codes; print(any(m == 'mcp' or m.startswith('mcp.') for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

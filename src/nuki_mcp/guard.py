@@ -1,0 +1,279 @@
+"""Server-enforced guards: what a write will do, who confirmed it, and the record of it.
+
+- `WritePlan`: the exact effect of a write (device, summary, field changes), shown to the human.
+- `ConfirmationTokens`: the two-step confirmation for clients that cannot ask the human: a single-use
+  token, HMAC-bound to the tool, its arguments and the device, that expires.
+- `DeviceAllowList`: devices outside NUKI_DEVICES are invisible and refused.
+- `AuditTrail`: one JSON line per write attempt, appended and flushed at once.
+
+The MCP side of confirmation (the elicitation resolver) lives in `tools/writes.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, JsonValue
+
+from nuki_mcp.clock import Clock
+from nuki_mcp.config import ConfirmMode
+
+logger = logging.getLogger(__name__)
+
+SECRET_ARGUMENTS = frozenset({"code", "admin_pin", "confirmation_token", "secret"})
+MASK = "******"
+
+ConfirmationMethod = Literal["elicitation", "token", "off", "not_required"]
+
+
+class ConfirmForm(BaseModel):
+    """The form the human sees. Only an explicit `confirm: true` lets the write proceed."""
+
+    confirm: bool = Field(default=False, description="Yes, do exactly this now.")
+
+
+class NotAsked(ConfirmForm):
+    """Returned instead of a question when the human is not asked through the client.
+
+    A client's elicitation answer is validated against `ConfirmForm`, so it can never arrive as
+    `NotAsked`: only the server produces this.
+    """
+
+    method: Literal["off", "token", "refused", "not_required"]
+
+
+@dataclass(frozen=True)
+class DeviceRef:
+    smartlock_id: int
+    name: str
+    device_type: int
+
+    def label(self) -> str:
+        return f"{self.name!r} (id {self.smartlock_id})"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: JsonValue
+    after: JsonValue
+
+    def describe(self) -> str:
+        if self.field in SECRET_ARGUMENTS:
+            return f"{self.field}: changed (hidden)"
+        return f"{self.field}: {_show(self.before)} -> {_show(self.after)}"
+
+
+def _show(value: JsonValue) -> str:
+    return "(not set)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """Exactly what a write tool is about to do, computed before anything is sent to Nuki."""
+
+    tool: str
+    summary: str
+    device: DeviceRef | None = None
+    changes: tuple[FieldChange, ...] = ()
+    needs_confirmation: bool = True
+
+    def target(self) -> DeviceRef:
+        """The device this plan writes to; only device-less plans (bulk, account) lack one."""
+        if self.device is None:
+            raise RuntimeError(f"{self.tool}: this write plan names no device")
+        return self.device
+
+    def question(self) -> str:
+        """The confirmation question: deterministic from the plan, so it is asked exactly once."""
+        lines = [self.summary]
+        if self.changes:
+            lines.append("Changes:")
+            lines.extend(f"- {change.describe()}" for change in self.changes)
+        lines.append("Confirm to proceed; anything else cancels.")
+        return "\n".join(lines)
+
+    def describe(self) -> str:
+        """The summary with the field changes on one line, for results."""
+        if not self.changes:
+            return self.summary
+        return f"{self.summary} Changes: " + "; ".join(c.describe() for c in self.changes) + "."
+
+
+class GuardRefusal(Exception):
+    """A guard refused the call; the message tells the agent what to do instead."""
+
+
+def canonical_json(value: JsonValue) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def mask_arguments(arguments: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    """Arguments with secrets (keypad codes, admin PIN, tokens) replaced by a mask."""
+    return {k: (MASK if k in SECRET_ARGUMENTS and v is not None else v) for k, v in arguments.items()}
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in_s: int
+
+
+@dataclass
+class ConfirmationTokens:
+    """Single-use confirmation tokens bound to one tool call.
+
+    The token carries a random nonce and its expiry; its MAC covers both plus the canonical
+    binding (tool, arguments without the token, device id), keyed with a per-process secret. Any
+    difference in the repeated call, a replay, a forged or truncated token, or a late one is refused.
+    """
+
+    clock: Clock
+    ttl_s: float = 120.0
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    _used: dict[str, float] = field(default_factory=dict[str, float])
+
+    def issue(self, binding: str) -> IssuedToken:
+        nonce = secrets.token_urlsafe(12)
+        expires_ms = int((self.clock.monotonic() + self.ttl_s) * 1000)
+        mac = self._mac(nonce, expires_ms, binding)
+        return IssuedToken(token=f"{nonce}.{expires_ms}.{mac}", expires_in_s=int(self.ttl_s))
+
+    def redeem(self, binding: str, token: str) -> None:
+        """Accept the token once for exactly this binding, or raise `GuardRefusal`."""
+        parts = token.strip().split(".")
+        if len(parts) != 3 or not parts[1].isdigit():
+            raise GuardRefusal(
+                "The confirmation_token is not valid; call the tool again without confirmation_token to get a new one."
+            )
+        nonce, expires_raw, mac = parts
+        expires_ms = int(expires_raw)
+        if not hmac.compare_digest(mac, self._mac(nonce, expires_ms, binding)):
+            raise GuardRefusal(
+                "The confirmation_token does not match this call (it was issued for another tool, "
+                "device or set of arguments, or it was altered); call the tool again without "
+                "confirmation_token to get a token for exactly this call."
+            )
+        now = self.clock.monotonic()
+        self._forget_expired(now)
+        if nonce in self._used:
+            raise GuardRefusal(
+                "The confirmation_token was already used; each token works once, so call the tool again "
+                "without confirmation_token to get a new one."
+            )
+        if now * 1000 > expires_ms:
+            raise GuardRefusal(
+                f"The confirmation_token expired (tokens last {int(self.ttl_s)} s); call the tool again "
+                "without confirmation_token to get a new one."
+            )
+        self._used[nonce] = expires_ms / 1000
+
+    def _mac(self, nonce: str, expires_ms: int, binding: str) -> str:
+        message = f"{nonce}.{expires_ms}.{binding}".encode()
+        digest = hmac.new(self.secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def _forget_expired(self, now: float) -> None:
+        for nonce in [n for n, expiry in self._used.items() if expiry < now]:
+            del self._used[nonce]
+
+
+@dataclass(frozen=True)
+class DeviceAllowList:
+    """NUKI_DEVICES: ids or names (case-insensitive); empty means every device is allowed."""
+
+    entries: tuple[str, ...] = ()
+
+    def allows(self, smartlock_id: int, name: str) -> bool:
+        if not self.entries:
+            return True
+        wanted = {e.strip().casefold() for e in self.entries}
+        return str(smartlock_id) in wanted or name.strip().casefold() in wanted
+
+
+class AuditRecord(BaseModel):
+    time: str
+    tool: str
+    device: dict[str, JsonValue] | None
+    arguments: dict[str, JsonValue]
+    confirmation: str
+    outcome: str
+    detail: str | None = None
+
+
+class AuditTrail:
+    """Append-only JSON lines, one per write attempt; each line is flushed and synced on write."""
+
+    def __init__(self, path: Path | None, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+
+    def record(
+        self,
+        *,
+        tool: str,
+        device: DeviceRef | None,
+        arguments: Mapping[str, JsonValue],
+        confirmation: str,
+        outcome: str,
+        detail: str | None = None,
+    ) -> None:
+        if self.path is None:
+            return
+        record = AuditRecord(
+            time=self._clock.now().isoformat().replace("+00:00", "Z"),
+            tool=tool,
+            device=None if device is None else {"id": device.smartlock_id, "name": device.name},
+            arguments=mask_arguments(arguments),
+            confirmation=confirmation,
+            outcome=outcome,
+            detail=detail,
+        )
+        line = record.model_dump_json() + "\n"
+        try:
+            _append(self.path, line)
+        except OSError as exc:
+            # The write itself already happened; losing its record must not hide that from the caller.
+            logger.error("Could not append to the audit log %s: %s", self.path, exc.strerror)
+
+    def check_writable(self) -> None:
+        """Fail early (at start-up) when the audit log cannot be written."""
+        if self.path is None:
+            return
+        try:
+            _append(self.path, "")
+        except OSError as exc:
+            raise GuardRefusal(
+                f"Cannot write the audit log at {self.path} ({exc.strerror}); fix its permissions or set "
+                "NUKI_AUDIT_LOG to another file (or '-' to turn the audit log off)."
+            ) from None
+
+
+def _append(path: Path, line: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        if line:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The guards of one server instance."""
+
+    read_only: bool
+    confirm: ConfirmMode
+    allow_list: DeviceAllowList
+    tokens: ConfirmationTokens
+    audit: AuditTrail

@@ -1,0 +1,423 @@
+"""Toolset `advanced` (off by default): Nuki's Advanced API.
+
+These endpoints need an Advanced API key that Nuki approved. Nuki answers at once with a
+`requestId` and reports the outcome later through the webhook of that API key (REFERENCE §3.3,
+§7.4), so these tools never learn whether the door moved: they return the request id and say so.
+Device resolution, device-type checks and summaries come from the `actions` and `auths` toolsets.
+"""
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field, JsonValue
+
+from nuki_mcp.config import Settings
+from nuki_mcp.context import AppState, app_state
+from nuki_mcp.guard import DeviceRef, FieldChange, WritePlan
+from nuki_mcp.nuki import codes
+from nuki_mcp.nuki.models import AdvancedConfirmationResponse, Smartlock, SmartlockAction, SmartlocksAuthAdvancedCreate
+from nuki_mcp.tools.account import fetch_account_users
+from nuki_mcp.tools.actions import ActionArg, plan_action
+from nuki_mcp.tools.auths import (
+    FromDateArg,
+    FromTimeArg,
+    NameArg,
+    RemoteAllowedArg,
+    SmartActionsArg,
+    UntilDateArg,
+    UntilTimeArg,
+    WeekDaysArg,
+    describe_window,
+)
+from nuki_mcp.tools.common import (
+    ConfirmationTokenArg,
+    SmartlockArg,
+    device_ref,
+    match_device,
+    nuki_errors,
+    visible_devices,
+    write_annotations,
+)
+from nuki_mcp.tools.views import DeviceRefView
+from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+
+MAX_DEVICES = 50
+ADVANCED_NOTE = (
+    "Sent through Nuki's Advanced API (needs an approved Advanced API key). Nuki reports the outcome later "
+    "by webhook to that key's webhook URL, matched by request_id."
+)
+
+AdvancedOutcome = Literal["requested"]
+
+SmartlocksArg = Annotated[
+    list[SmartlockArg],
+    Field(
+        min_length=1,
+        max_length=MAX_DEVICES,
+        description="The devices (smartlockId or name each) that get the authorization.",
+    ),
+]
+AccountUserIdArg = Annotated[
+    int, Field(ge=1, description="The account user (list_account_users) who gets the app authorization.")
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiDevicePlan(WritePlan):
+    """A write to several devices at once; `device` stays None, `devices` names them all."""
+
+    devices: tuple[DeviceRef, ...] = ()
+
+
+class AdvancedResult(WriteResult):
+    """What Nuki accepted; the outcome itself arrives later by webhook."""
+
+    request_id: str | None = Field(
+        default=None, description="Nuki's requestId: the webhook that reports the outcome carries it"
+    )
+    outcome: AdvancedOutcome | None = Field(
+        default=None,
+        description="requested: Nuki accepted the request; whether the device did it is reported only by "
+        "webhook (check get_smartlock or list_smartlock_auths to see the effect)",
+    )
+    error: str | None = Field(default=None, description="Nuki's error note, e.g. devices that need a subscription")
+    note: str | None = None
+
+    def audit_outcome(self) -> str:
+        return self.outcome or self.status
+
+
+class AdvancedActionResult(AdvancedResult):
+    device: DeviceRefView | None = None
+    action: str | None = Field(default=None, description="The action that was requested")
+
+
+class AdvancedAuthResult(AdvancedResult):
+    devices: list[DeviceRefView] = Field(default_factory=list[DeviceRefView])
+    name: str | None = None
+    account_user_id: int | None = None
+
+
+def _ref_view(ref: DeviceRef) -> DeviceRefView:
+    return DeviceRefView(
+        smartlock_id=ref.smartlock_id, name=ref.name, device_type=codes.device_type_name(ref.device_type)
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _minutes(argument: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return codes.hhmm_to_minutes(text)
+    except ValueError:
+        raise ToolError(f"{argument} must be a time of day written HH:MM, e.g. 09:30.") from None
+
+
+def _as_advanced(plan: WritePlan, tool: str) -> WritePlan:
+    return dataclasses.replace(plan, tool=tool, summary=f"{plan.summary} {ADVANCED_NOTE}")
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+@nuki_errors
+async def plan_action_advanced(smartlock: SmartlockArg, action: ActionArg, ctx: Context[AppState]) -> WritePlan:
+    return _as_advanced(await plan_action(smartlock, action, ctx), "action_smartlock_advanced")
+
+
+@nuki_errors
+async def plan_lock_advanced(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
+    return _as_advanced(await plan_action(smartlock, "lock", ctx), "lock_smartlock_advanced")
+
+
+@nuki_errors
+async def plan_unlock_advanced(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
+    return _as_advanced(await plan_action(smartlock, "unlock", ctx), "unlock_smartlock_advanced")
+
+
+@dataclasses.dataclass(frozen=True)
+class _AuthWindow:
+    from_date: datetime | None
+    until_date: datetime | None
+    week_days: int | None
+    from_time: int | None
+    until_time: int | None
+
+
+def _window(
+    now: datetime,
+    allowed_from_date: datetime | None,
+    allowed_until_date: datetime | None,
+    allowed_week_days: list[codes.Weekday] | None,
+    allowed_from_time: str | None,
+    allowed_until_time: str | None,
+) -> _AuthWindow:
+    window = _AuthWindow(
+        from_date=None if allowed_from_date is None else _utc(allowed_from_date),
+        until_date=None if allowed_until_date is None else _utc(allowed_until_date),
+        week_days=None if allowed_week_days is None else codes.weekdays_to_mask(allowed_week_days),
+        from_time=_minutes("allowed_from_time", allowed_from_time),
+        until_time=_minutes("allowed_until_time", allowed_until_time),
+    )
+    if window.from_date is not None and window.until_date is not None and window.from_date > window.until_date:
+        raise ToolError("allowed_from_date is after allowed_until_date; swap or correct them.")
+    if window.until_date is not None and window.until_date < now:
+        raise ToolError("allowed_until_date lies in the past, so the authorization would never work; correct it.")
+    if (window.from_time is None) != (window.until_time is None):
+        raise ToolError("Give allowed_from_time and allowed_until_time together (a daily window has both ends).")
+    if window.from_time is not None and window.until_time is not None and window.from_time > window.until_time:
+        raise ToolError("allowed_from_time is after allowed_until_time; a daily window must start before it ends.")
+    return window
+
+
+def _window_changes(window: _AuthWindow) -> list[FieldChange]:
+    values: dict[str, JsonValue] = {
+        "allowed_from_date": None if window.from_date is None else window.from_date.isoformat(),
+        "allowed_until_date": None if window.until_date is None else window.until_date.isoformat(),
+        "allowed_week_days": None if window.week_days is None else list(codes.mask_to_weekdays(window.week_days)),
+        "allowed_from_time": None if window.from_time is None else codes.minutes_to_hhmm(window.from_time),
+        "allowed_until_time": None if window.until_time is None else codes.minutes_to_hhmm(window.until_time),
+    }
+    return [FieldChange(field, None, value) for field, value in values.items() if value is not None]
+
+
+def _resolve_devices(devices: list[Smartlock], wanted: list[str]) -> tuple[DeviceRef, ...]:
+    chosen: dict[int, DeviceRef] = {}
+    for name in wanted:
+        device = match_device(devices, name)
+        chosen.setdefault(device.smartlock_id, device_ref(device))
+    return tuple(chosen.values())
+
+
+@nuki_errors
+async def plan_auth_advanced(
+    smartlocks: SmartlocksArg,
+    name: NameArg,
+    account_user_id: AccountUserIdArg,
+    remote_allowed: RemoteAllowedArg,
+    ctx: Context[AppState],
+    allowed_from_date: FromDateArg = None,
+    allowed_until_date: UntilDateArg = None,
+    allowed_week_days: WeekDaysArg = None,
+    allowed_from_time: FromTimeArg = None,
+    allowed_until_time: UntilTimeArg = None,
+    smart_actions_enabled: SmartActionsArg = None,
+) -> MultiDevicePlan:
+    state = app_state(ctx)
+    if not name.strip():
+        raise ToolError("The name must not be blank.")
+    targets = _resolve_devices(await visible_devices(state), smartlocks)
+    window = _window(
+        state.clock.now(),
+        allowed_from_date,
+        allowed_until_date,
+        allowed_week_days,
+        allowed_from_time,
+        allowed_until_time,
+    )
+    users = {u.account_user_id: u for u in await fetch_account_users(state.client)}
+    user = users.get(account_user_id)
+    if user is None:
+        raise ToolError(
+            f"There is no account user with account_user_id {account_user_id}; list_account_users shows them "
+            "(create the person in Nuki Web first)."
+        )
+    labels = ", ".join(t.label() for t in targets)
+    remote = "with" if remote_allowed else "without"
+    window_text = describe_window(
+        window.from_date, window.until_date, window.week_days, window.from_time, window.until_time
+    )
+    changes = [
+        FieldChange("name", None, name),
+        FieldChange("account_user_id", None, account_user_id),
+        FieldChange("remote_allowed", None, remote_allowed),
+        *_window_changes(window),
+    ]
+    if smart_actions_enabled is not None:
+        changes.append(FieldChange("smart_actions_enabled", None, smart_actions_enabled))
+    return MultiDevicePlan(
+        tool="create_smartlock_auth_advanced",
+        summary=f"Grant access: create the app authorization {name!r} for {user.name} ({user.email}, "
+        f"account_user_id {account_user_id}) on {labels}, {remote} remote access, {window_text}. Nuki invites "
+        f"the user. {ADVANCED_NOTE}",
+        device=targets[0] if len(targets) == 1 else None,
+        changes=tuple(changes),
+        devices=targets,
+    )
+
+
+confirm_action_advanced = confirm_with(plan_action_advanced)
+confirm_lock_advanced = confirm_with(plan_lock_advanced)
+confirm_unlock_advanced = confirm_with(plan_unlock_advanced)
+confirm_auth_advanced = confirm_with(plan_auth_advanced)
+
+
+# --- performing ----------------------------------------------------------------------------------
+
+
+def _accepted(result: AdvancedResult, response: AdvancedConfirmationResponse) -> None:
+    result.request_id = response.request_id
+    result.error = response.error
+    result.outcome = "requested"
+    result.note = (
+        f"Nuki accepted the request (request_id {response.request_id}); this does not mean it is done. The "
+        "outcome arrives by webhook at the Advanced API key's webhook URL."
+    )
+
+
+async def _run_action(
+    plan: WritePlan,
+    action: str,
+    send: Callable[[int], Awaitable[AdvancedConfirmationResponse]],
+    confirmed_by: str,
+) -> AdvancedActionResult:
+    target = plan.target()
+    response = await send(target.smartlock_id)
+    result = AdvancedActionResult(
+        status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target), action=action
+    )
+    _accepted(result, response)
+    result.note = f"{result.note} Check the device state with get_smartlock before telling the user it moved."
+    return result
+
+
+def register(server: MCPServer[AppState], settings: Settings) -> None:
+    if settings.read_only:
+        return
+    annotations = write_annotations(destructive=True, idempotent=False)
+
+    @server.tool(title="Grant access (Advanced API)", annotations=annotations)
+    @nuki_errors
+    async def create_smartlock_auth_advanced(
+        smartlocks: SmartlocksArg,
+        name: NameArg,
+        account_user_id: AccountUserIdArg,
+        remote_allowed: RemoteAllowedArg,
+        plan: Annotated[MultiDevicePlan, Resolve(plan_auth_advanced)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_auth_advanced)],
+        ctx: Context[AppState],
+        allowed_from_date: FromDateArg = None,
+        allowed_until_date: UntilDateArg = None,
+        allowed_week_days: WeekDaysArg = None,
+        allowed_from_time: FromTimeArg = None,
+        allowed_until_time: UntilTimeArg = None,
+        smart_actions_enabled: SmartActionsArg = None,
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> AdvancedAuthResult:
+        """Grant an account user app access to several devices at once through Nuki's Advanced
+        API, optionally limited to dates, weekdays and a daily time window. Needs an approved
+        Advanced API key; the result arrives later by webhook, so the tool returns Nuki's
+        request_id, not the new authorizations. The user is asked to confirm first. Without an
+        Advanced API key, use create_smartlock_auth per device instead."""
+        state = app_state(ctx)
+        window = _window(
+            state.clock.now(),
+            allowed_from_date,
+            allowed_until_date,
+            allowed_week_days,
+            allowed_from_time,
+            allowed_until_time,
+        )
+
+        async def perform(confirmed_by: str) -> AdvancedAuthResult:
+            body = SmartlocksAuthAdvancedCreate(
+                name=name,
+                account_user_id=account_user_id,
+                smartlock_ids=[d.smartlock_id for d in plan.devices],
+                remote_allowed=remote_allowed,
+                smart_actions_enabled=smart_actions_enabled,
+                allowed_from_date=window.from_date,
+                allowed_until_date=window.until_date,
+                allowed_week_days=window.week_days,
+                allowed_from_time=window.from_time,
+                allowed_until_time=window.until_time,
+            )
+            response = await state.client.create_auth_advanced(body)
+            result = AdvancedAuthResult(
+                status="done",
+                summary=plan.describe(),
+                confirmed_by=confirmed_by,
+                devices=[_ref_view(d) for d in plan.devices],
+                name=name,
+                account_user_id=account_user_id,
+            )
+            _accepted(result, response)
+            result.note = f"{result.note} Check with list_smartlock_auths once the webhook reported success."
+            return result
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedAuthResult, perform)
+
+    @server.tool(title="Run a device action (Advanced API)", annotations=annotations)
+    @nuki_errors
+    async def action_smartlock_advanced(
+        smartlock: SmartlockArg,
+        action: ActionArg,
+        plan: Annotated[WritePlan, Resolve(plan_action_advanced)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_action_advanced)],
+        ctx: Context[AppState],
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> AdvancedActionResult:
+        """Run a device action (unlatch, Lock 'n' Go, Opener actions, ...) through Nuki's Advanced
+        API. Needs an approved Advanced API key; Nuki reports the outcome later by webhook, so the
+        result is only a request_id, never "done at the door". The action must fit the device type.
+        The user is asked to confirm first. Without an Advanced API key use smartlock_action."""
+        client = app_state(ctx).client
+
+        async def send(smartlock_id: int) -> AdvancedConfirmationResponse:
+            code = codes.action_code(plan.target().device_type, action)
+            if code is None:  # the plan already refused this; kept for type narrowing
+                raise ToolError(f"Action {action!r} is not supported by this device.")
+            return await client.action_advanced(smartlock_id, SmartlockAction(action=code))
+
+        async def perform(confirmed_by: str) -> AdvancedActionResult:
+            return await _run_action(plan, action, send, confirmed_by)
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
+
+    @server.tool(title="Lock a door (Advanced API)", annotations=annotations)
+    @nuki_errors
+    async def lock_smartlock_advanced(
+        smartlock: SmartlockArg,
+        plan: Annotated[WritePlan, Resolve(plan_lock_advanced)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_lock_advanced)],
+        ctx: Context[AppState],
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> AdvancedActionResult:
+        """Lock a smart lock or Smart Door through Nuki's Advanced API. Needs an approved Advanced
+        API key; Nuki reports the outcome later by webhook, so the result is a request_id and never
+        proof that the door is locked (check get_smartlock). The user is asked to confirm first.
+        Without an Advanced API key use lock_smartlock, which also waits for the device."""
+        client = app_state(ctx).client
+
+        async def perform(confirmed_by: str) -> AdvancedActionResult:
+            return await _run_action(plan, "lock", client.lock_advanced, confirmed_by)
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
+
+    @server.tool(title="Unlock a door (Advanced API)", annotations=annotations)
+    @nuki_errors
+    async def unlock_smartlock_advanced(
+        smartlock: SmartlockArg,
+        plan: Annotated[WritePlan, Resolve(plan_unlock_advanced)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_unlock_advanced)],
+        ctx: Context[AppState],
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> AdvancedActionResult:
+        """Unlock a smart lock or Smart Door through Nuki's Advanced API (anyone at the door can
+        then open it). Needs an approved Advanced API key; the outcome arrives later by webhook, so
+        the result is a request_id, never proof that the door is unlocked. The user is asked to
+        confirm first; only call it when the user asked for exactly this door."""
+        client = app_state(ctx).client
+
+        async def perform(confirmed_by: str) -> AdvancedActionResult:
+            return await _run_action(plan, "unlock", client.unlock_advanced, confirmed_by)
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)

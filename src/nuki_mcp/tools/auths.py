@@ -1,0 +1,768 @@
+"""Toolset `auths`: list_smartlock_auths, get_smartlock_auth, create_smartlock_auth,
+update_smartlock_auth, delete_smartlock_auth.
+
+Three Nuki habits shape these tools (REFERENCE §3.3):
+- Creating answers 204 without the new id, so the new authorization is looked up afterwards.
+- An update body that leaves out the time-window fields clears them, so updates are read-modify-write:
+  the complete current object is sent with only the requested fields changed.
+- Keypad codes are secrets: masked in every result unless `reveal_code` is asked for, never put in a
+  summary or a confirmation question, and validated (6 digits 1-9, not 12..., unique) before sending.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field, JsonValue
+
+from nuki_mcp.config import Settings
+from nuki_mcp.context import AppState, app_state
+from nuki_mcp.guard import MASK, DeviceRef, FieldChange, WritePlan
+from nuki_mcp.nuki import codes
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.errors import NukiError
+from nuki_mcp.nuki.models import SmartlockAuth, SmartlockAuthCreate, SmartlockAuthUpdate
+from nuki_mcp.tools.common import (
+    READ,
+    ConfirmationTokenArg,
+    LimitArg,
+    SmartlockArg,
+    device_ref,
+    find_device,
+    nuki_errors,
+    visible_devices,
+    write_annotations,
+)
+from nuki_mcp.tools.views import DeviceRefView
+from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+
+KEYPAD_CODE_TYPE = codes.AUTH_TYPES["keypad_code"]
+KEYPAD_NAME_MAX = 20
+AUTH_NAME_MAX = 32
+_EVERY_DAY = codes.EVERY_DAY
+
+# --- arguments -----------------------------------------------------------------------------------
+
+OptionalSmartlockArg = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="One device (its smartlockId or name); omit it to list the authorizations of every device.",
+    ),
+]
+AuthIdArg = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-fA-F]{24}$",
+        description="The authorization's 24-hex-digit id (auth_id in list_smartlock_auths), not the small "
+        "number the device uses internally.",
+    ),
+]
+RevealCodeArg = Annotated[
+    bool,
+    Field(description="Show keypad codes in clear text. Only when the user explicitly asked to see them."),
+]
+AuthTypesArg = Annotated[
+    list[codes.AuthTypeName] | None,
+    Field(description='Only these authorization types, e.g. ["keypad_code"]; omit for all.'),
+]
+CreatableTypeArg = Annotated[
+    codes.CreatableAuthType,
+    Field(
+        description="app: a Nuki app user (needs account_user_id; Nuki sends them an invitation); fob: a "
+        "Nuki Fob; keypad_code: a PIN for the Nuki Keypad (needs code)."
+    ),
+]
+NameArg = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=AUTH_NAME_MAX,
+        description="Name of the authorization (keypad codes: at most 20 characters).",
+    ),
+]
+NewNameArg = Annotated[
+    str | None,
+    Field(min_length=1, max_length=AUTH_NAME_MAX, description="New name (keypad codes: at most 20 characters)."),
+]
+CodeArg = Annotated[
+    int | None,
+    Field(
+        description="Keypad code (keypad_code only): exactly 6 digits 1-9 (no 0), not starting with 12, not "
+        "already used on the device. It is never shown in summaries or results."
+    ),
+]
+AccountUserIdArg = Annotated[
+    int | None,
+    Field(description="The account user (list_account_users) this authorization belongs to; required for app."),
+]
+FromDateArg = Annotated[
+    datetime | None,
+    Field(description="Valid from this date or date-time (ISO 8601; UTC unless an offset is given)."),
+]
+UntilDateArg = Annotated[
+    datetime | None,
+    Field(description="Valid until this date or date-time (ISO 8601; UTC unless an offset is given)."),
+]
+WeekDaysArg = Annotated[
+    list[codes.Weekday] | None,
+    Field(min_length=1, description='Only on these weekdays, e.g. ["monday", "friday"].'),
+]
+FromTimeArg = Annotated[
+    str | None,
+    Field(max_length=5, description="Daily start time HH:MM (give allowed_until_time as well)."),
+]
+RemoteAllowedArg = Annotated[
+    bool, Field(description="May operate the device remotely (Nuki app over the internet, Nuki Web).")
+]
+NewRemoteAllowedArg = Annotated[
+    bool | None, Field(description="May operate the device remotely (Nuki app over the internet, Nuki Web).")
+]
+EnabledArg = Annotated[bool | None, Field(description="false pauses the authorization without deleting it.")]
+SmartActionsArg = Annotated[bool | None, Field(description="App users only: allow smart actions such as auto unlock.")]
+UntilTimeArg = Annotated[
+    str | None,
+    Field(max_length=5, description="Daily end time HH:MM (give allowed_from_time as well)."),
+]
+
+# --- results -------------------------------------------------------------------------------------
+
+
+class SmartlockAuthSummary(BaseModel):
+    """One authorization (app user, fob, keypad code, ...) on one device, decoded."""
+
+    auth_id: str = Field(description="The 24-hex-digit id; pass it as auth_id to the other auth tools")
+    smartlock_id: int
+    device_name: str
+    name: str
+    type: str = Field(description="app, fob, keypad_code, keypad, bridge, z_key, virtual")
+    enabled: bool
+    remote_allowed: bool = Field(description="May operate the device remotely (through the bridge or Nuki Web)")
+    code: str | None = Field(
+        default=None, description='Keypad code: "******" unless reveal_code was asked for; null for other types'
+    )
+    allowed_from_date: datetime | None = Field(default=None, description="Valid from (UTC); null = no start")
+    allowed_until_date: datetime | None = Field(default=None, description="Valid until (UTC); null = no end")
+    allowed_week_days: list[str] | None = Field(default=None, description="Weekdays it works on; null = every day")
+    allowed_from_time: str | None = Field(default=None, description="Daily start HH:MM; null = all day")
+    allowed_until_time: str | None = Field(default=None, description="Daily end HH:MM; null = all day")
+    last_active: datetime | None = Field(default=None, description="Last time it was used")
+    lock_count: int = Field(description="How often it was used")
+    expired: bool = Field(description="True when allowed_until_date lies in the past")
+    pending: bool = Field(description="True while Nuki is still applying a change to the device")
+
+
+class SmartlockAuthDetails(SmartlockAuthSummary):
+    """One authorization in full."""
+
+    account_user_id: int | None = Field(default=None, description="The account user it belongs to (app users)")
+    device_auth_id: int | None = Field(
+        default=None, description="The small number the device itself uses (appears in logs); not auth_id"
+    )
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
+    error: str | None = Field(default=None, description="Error Nuki reported for this authorization, if any")
+
+
+class SmartlockAuthList(BaseModel):
+    auths: list[SmartlockAuthSummary]
+    total: int = Field(description="How many authorizations matched")
+    truncated: bool = Field(description="True when more matched than were returned (raise limit)")
+
+
+class AuthWriteResult(WriteResult):
+    """What happened to the authorization."""
+
+    device: DeviceRefView | None = None
+    auth: SmartlockAuthSummary | None = Field(
+        default=None, description="The authorization as Nuki lists it after the change (code masked)"
+    )
+
+
+class CreateAuthResult(WriteResult):
+    """The new authorization, if Nuki already lists it."""
+
+    device: DeviceRefView | None = None
+    created: SmartlockAuthSummary | None = Field(
+        default=None,
+        description="The new authorization as Nuki lists it (code masked); null when Nuki does not list it yet",
+    )
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+
+def _has_time_of_day(auth_from: int | None, auth_until: int | None) -> bool:
+    # 0/0 (or absent) is Nuki's "no time-of-day restriction".
+    return bool(auth_from or auth_until)
+
+
+def _hhmm(minutes: int | None) -> str | None:
+    return None if minutes is None else codes.minutes_to_hhmm(minutes)
+
+
+def _is_expired(auth: SmartlockAuth, now: datetime) -> bool:
+    until = auth.allowed_until_date
+    return until is not None and _utc(until) < now
+
+
+def auth_summary(auth: SmartlockAuth, device_name: str, now: datetime, *, reveal_code: bool) -> SmartlockAuthSummary:
+    timed = _has_time_of_day(auth.allowed_from_time, auth.allowed_until_time)
+    week = auth.allowed_week_days
+    return SmartlockAuthSummary(
+        auth_id=auth.id,
+        smartlock_id=auth.smartlock_id,
+        device_name=device_name,
+        name=auth.name,
+        type=codes.auth_type_name(auth.type),
+        enabled=auth.enabled,
+        remote_allowed=auth.remote_allowed,
+        code=None if auth.code is None else (str(auth.code) if reveal_code else MASK),
+        allowed_from_date=auth.allowed_from_date,
+        allowed_until_date=auth.allowed_until_date,
+        allowed_week_days=None if week is None or week == _EVERY_DAY else list(codes.mask_to_weekdays(week)),
+        allowed_from_time=_hhmm(auth.allowed_from_time) if timed else None,
+        allowed_until_time=_hhmm(auth.allowed_until_time) if timed else None,
+        last_active=auth.last_active_date,
+        lock_count=auth.lock_count,
+        expired=_is_expired(auth, now),
+        pending=auth.operation_id is not None,
+    )
+
+
+def auth_details(auth: SmartlockAuth, device_name: str, now: datetime, *, reveal_code: bool) -> SmartlockAuthDetails:
+    summary = auth_summary(auth, device_name, now, reveal_code=reveal_code)
+    return SmartlockAuthDetails.model_validate(
+        {
+            **summary.model_dump(),
+            "account_user_id": auth.account_user_id,
+            "device_auth_id": auth.auth_id,
+            "creation_date": auth.creation_date,
+            "update_date": auth.update_date,
+            "error": auth.error,
+        }
+    )
+
+
+def _ref_view(ref: DeviceRef) -> DeviceRefView:
+    return DeviceRefView(
+        smartlock_id=ref.smartlock_id, name=ref.name, device_type=codes.device_type_name(ref.device_type)
+    )
+
+
+_TYPE_PHRASES = {"app": "app user", "fob": "fob", "keypad_code": "keypad code", "keypad": "keypad"}
+
+
+def _type_phrase(type_code: int) -> str:
+    name = codes.auth_type_name(type_code)
+    return _TYPE_PHRASES.get(name, name)
+
+
+def _show_date(value: datetime) -> str:
+    value = _utc(value)
+    if value.hour == 0 and value.minute == 0:
+        return f"{value:%Y-%m-%d}"
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def describe_window(
+    from_date: datetime | None,
+    until_date: datetime | None,
+    week_days: int | None,
+    from_time: int | None,
+    until_time: int | None,
+) -> str:
+    """The time window in words, e.g. `valid from 2026-12-01, until 2027-01-31, on monday, 09:00-12:00 daily`."""
+    parts: list[str] = []
+    if from_date is not None:
+        parts.append(f"from {_show_date(from_date)}")
+    if until_date is not None:
+        parts.append(f"until {_show_date(until_date)}")
+    if week_days is not None and week_days != _EVERY_DAY:
+        parts.append("on " + (", ".join(codes.mask_to_weekdays(week_days)) or "no weekday"))
+    if _has_time_of_day(from_time, until_time):
+        parts.append(f"{_hhmm(from_time or 0)}-{_hhmm(until_time or 0)} daily")
+    return "valid " + ", ".join(parts) if parts else "valid at any time"
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _minutes(field: str, text: str) -> int:
+    try:
+        return codes.hhmm_to_minutes(text)
+    except ValueError:
+        raise ToolError(f"{field} must be a time of day written HH:MM, e.g. 09:30.") from None
+
+
+def check_keypad_code(code: int) -> None:
+    """Nuki's keypad rules; the messages never repeat the code."""
+    digits = str(code)
+    if code < 0 or len(digits) != 6:
+        raise ToolError("A keypad code has exactly 6 digits; choose another code.")
+    if "0" in digits:
+        raise ToolError("A keypad code may only use the digits 1-9 (no 0); choose another code.")
+    if digits.startswith("12"):
+        raise ToolError("A keypad code must not start with 12; choose another code.")
+
+
+def _check_name(name: str, type_code: int) -> None:
+    if not name.strip():
+        raise ToolError("The name must not be blank.")
+    if type_code == KEYPAD_CODE_TYPE and len(name) > KEYPAD_NAME_MAX:
+        raise ToolError(f"A keypad code's name has at most {KEYPAD_NAME_MAX} characters; shorten it.")
+
+
+def _check_window(
+    from_date: datetime | None, until_date: datetime | None, from_time: int | None, until_time: int | None
+) -> None:
+    if from_date is not None and until_date is not None and _utc(from_date) > _utc(until_date):
+        raise ToolError("allowed_from_date is after allowed_until_date; swap or correct them.")
+    if (from_time is None) != (until_time is None):
+        raise ToolError("Give allowed_from_time and allowed_until_time together (a daily window has both ends).")
+    if from_time is not None and until_time is not None and from_time > until_time:
+        raise ToolError("allowed_from_time is after allowed_until_time; a daily window must start before it ends.")
+
+
+async def _check_code_unused(
+    client: NukiClient, smartlock_id: int, device_name: str, code: int, except_auth_id: str | None = None
+) -> None:
+    for other in await client.list_auths(smartlock_id, types=[KEYPAD_CODE_TYPE]):
+        if other.type == KEYPAD_CODE_TYPE and other.code == code and other.id != except_auth_id:
+            raise ToolError(
+                f"This keypad code is already used on {device_name!r} (by {other.name!r}); "
+                "codes must be unique per device, so choose another code."
+            )
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+@nuki_errors
+async def plan_create(
+    smartlock: SmartlockArg,
+    type: CreatableTypeArg,
+    name: NameArg,
+    ctx: Context[AppState],
+    code: CodeArg = None,
+    account_user_id: AccountUserIdArg = None,
+    remote_allowed: RemoteAllowedArg = False,
+    allowed_from_date: FromDateArg = None,
+    allowed_until_date: UntilDateArg = None,
+    allowed_week_days: WeekDaysArg = None,
+    allowed_from_time: FromTimeArg = None,
+    allowed_until_time: UntilTimeArg = None,
+    smart_actions_enabled: SmartActionsArg = None,
+) -> WritePlan:
+    state = app_state(ctx)
+    device = await find_device(state, smartlock)
+    type_code = codes.auth_type_code(type)
+    _check_name(name, type_code)
+    if type == "keypad_code":
+        if code is None:
+            raise ToolError("A keypad_code authorization needs code (6 digits 1-9, not starting with 12).")
+        check_keypad_code(code)
+    elif code is not None:
+        raise ToolError(f"Only keypad_code authorizations have a code; leave code out for {type}.")
+    if type == "app" and account_user_id is None:
+        raise ToolError("An app authorization needs account_user_id (see list_account_users).")
+    from_time = None if allowed_from_time is None else _minutes("allowed_from_time", allowed_from_time)
+    until_time = None if allowed_until_time is None else _minutes("allowed_until_time", allowed_until_time)
+    _check_window(allowed_from_date, allowed_until_date, from_time, until_time)
+    if code is not None:
+        await _check_code_unused(state.client, device.smartlock_id, device.name, code)
+    week = None if allowed_week_days is None else codes.weekdays_to_mask(allowed_week_days)
+    window = describe_window(allowed_from_date, allowed_until_date, week, from_time, until_time)
+    who = f" for account user {account_user_id}" if account_user_id is not None else ""
+    invite = " Nuki sends the user an invitation." if type == "app" else ""
+    secret = " with the keypad code given in the call (not shown here)" if code is not None else ""
+    remote = "remote operation allowed" if remote_allowed else "no remote operation"
+    return WritePlan(
+        tool="create_smartlock_auth",
+        summary=f"Grant access to {device_ref(device).label()}: create the {_type_phrase(type_code)} authorization "
+        f"{name!r}{who}{secret}, {window}, {remote}.{invite}",
+        device=device_ref(device),
+    )
+
+
+def _requested_changes(
+    current: SmartlockAuth,
+    *,
+    name: str | None,
+    enabled: bool | None,
+    remote_allowed: bool | None,
+    code: int | None,
+    allowed_from_date: datetime | None,
+    allowed_until_date: datetime | None,
+    allowed_week_days: list[codes.Weekday] | None,
+    allowed_from_time: str | None,
+    allowed_until_time: str | None,
+    account_user_id: int | None,
+) -> dict[str, object]:
+    """The wire fields (snake_case) the caller asked for whose value differs from `current`."""
+    wanted: dict[str, object] = {}
+    if name is not None:
+        wanted["name"] = name
+    if enabled is not None:
+        wanted["enabled"] = enabled
+    if remote_allowed is not None:
+        wanted["remote_allowed"] = remote_allowed
+    if code is not None:
+        wanted["code"] = code
+    if allowed_from_date is not None:
+        wanted["allowed_from_date"] = _utc(allowed_from_date)
+    if allowed_until_date is not None:
+        wanted["allowed_until_date"] = _utc(allowed_until_date)
+    if allowed_week_days is not None:
+        wanted["allowed_week_days"] = codes.weekdays_to_mask(allowed_week_days)
+    if allowed_from_time is not None:
+        wanted["allowed_from_time"] = _minutes("allowed_from_time", allowed_from_time)
+    if allowed_until_time is not None:
+        wanted["allowed_until_time"] = _minutes("allowed_until_time", allowed_until_time)
+    if account_user_id is not None:
+        wanted["account_user_id"] = account_user_id
+    return {field: value for field, value in wanted.items() if _current_value(current, field) != value}
+
+
+def _current_value(current: SmartlockAuth, field: str) -> object:
+    value: object = getattr(current, field)
+    return _utc(value) if isinstance(value, datetime) else value
+
+
+def _shown(field: str, value: object) -> JsonValue:
+    """A field value as the confirmation question shows it (decoded; never a code)."""
+    if value is None:
+        return None
+    if field == "code":
+        return MASK
+    if isinstance(value, datetime):
+        return _utc(value).isoformat().replace("+00:00", "Z")
+    if field == "allowed_week_days" and isinstance(value, int):
+        return list(codes.mask_to_weekdays(value))
+    if field in ("allowed_from_time", "allowed_until_time") and isinstance(value, int):
+        return codes.minutes_to_hhmm(value)
+    if isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _field_changes(current: SmartlockAuth, changes: dict[str, object]) -> tuple[FieldChange, ...]:
+    return tuple(
+        FieldChange(field, _shown(field, _current_value(current, field)), _shown(field, value))
+        for field, value in changes.items()
+    )
+
+
+def _merged(current: SmartlockAuth, changes: dict[str, object], field: str) -> object:
+    return changes[field] if field in changes else _current_value(current, field)
+
+
+def _optional_datetime(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def _optional_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@nuki_errors
+async def plan_update(
+    smartlock: SmartlockArg,
+    auth_id: AuthIdArg,
+    ctx: Context[AppState],
+    name: NewNameArg = None,
+    enabled: EnabledArg = None,
+    remote_allowed: NewRemoteAllowedArg = None,
+    code: CodeArg = None,
+    allowed_from_date: FromDateArg = None,
+    allowed_until_date: UntilDateArg = None,
+    allowed_week_days: WeekDaysArg = None,
+    allowed_from_time: FromTimeArg = None,
+    allowed_until_time: UntilTimeArg = None,
+    account_user_id: AccountUserIdArg = None,
+) -> WritePlan:
+    state = app_state(ctx)
+    device = await find_device(state, smartlock)
+    current = await state.client.get_auth(device.smartlock_id, auth_id)
+    if code is not None:
+        if current.type != KEYPAD_CODE_TYPE:
+            raise ToolError(
+                f"{current.name!r} is a {_type_phrase(current.type)} authorization, which has no code; leave code out."
+            )
+        check_keypad_code(code)
+    changes = _requested_changes(
+        current,
+        name=name,
+        enabled=enabled,
+        remote_allowed=remote_allowed,
+        code=code,
+        allowed_from_date=allowed_from_date,
+        allowed_until_date=allowed_until_date,
+        allowed_week_days=allowed_week_days,
+        allowed_from_time=allowed_from_time,
+        allowed_until_time=allowed_until_time,
+        account_user_id=account_user_id,
+    )
+    if not changes:
+        raise ToolError(f"{current.name!r} on {device.name!r} already has these settings; nothing to change.")
+    final_name = str(_merged(current, changes, "name"))
+    _check_name(final_name, current.type)
+    _check_window(
+        _optional_datetime(_merged(current, changes, "allowed_from_date")),
+        _optional_datetime(_merged(current, changes, "allowed_until_date")),
+        _optional_int(_merged(current, changes, "allowed_from_time")),
+        _optional_int(_merged(current, changes, "allowed_until_time")),
+    )
+    if "code" in changes and code is not None:
+        await _check_code_unused(state.client, device.smartlock_id, device.name, code, except_auth_id=current.id)
+    return WritePlan(
+        tool="update_smartlock_auth",
+        summary=f"Change the {_type_phrase(current.type)} authorization {current.name!r} (auth_id {current.id}) "
+        f"on {device_ref(device).label()}; everything else about it stays as it is.",
+        device=device_ref(device),
+        changes=_field_changes(current, changes),
+    )
+
+
+@nuki_errors
+async def plan_delete(smartlock: SmartlockArg, auth_id: AuthIdArg, ctx: Context[AppState]) -> WritePlan:
+    state = app_state(ctx)
+    device = await find_device(state, smartlock)
+    current = await state.client.get_auth(device.smartlock_id, auth_id)
+    return WritePlan(
+        tool="delete_smartlock_auth",
+        summary=f"Remove access: delete the {_type_phrase(current.type)} authorization {current.name!r} "
+        f"(auth_id {current.id}) from {device_ref(device).label()}; it will no longer operate this device.",
+        device=device_ref(device),
+    )
+
+
+confirm_create = confirm_with(plan_create)
+confirm_update = confirm_with(plan_update)
+confirm_delete = confirm_with(plan_delete)
+
+
+def _find_created(
+    auths: Sequence[SmartlockAuth], known_ids: set[str], type_code: int, name: str, code: int | None
+) -> SmartlockAuth | None:
+    matches = [
+        a
+        for a in auths
+        if a.id not in known_ids and a.type == type_code and a.name == name and (code is None or a.code == code)
+    ]
+    return matches[-1] if matches else None
+
+
+# --- tools ---------------------------------------------------------------------------------------
+
+
+def register(server: MCPServer[AppState], settings: Settings) -> None:
+    @server.tool(title="List authorizations", annotations=READ)
+    @nuki_errors
+    async def list_smartlock_auths(
+        ctx: Context[AppState],
+        smartlock: OptionalSmartlockArg = None,
+        type: AuthTypesArg = None,
+        limit: LimitArg = 50,
+        reveal_code: RevealCodeArg = False,
+    ) -> SmartlockAuthList:
+        """List who and what can operate the devices: app users, fobs and keypad codes, with their
+        time windows, whether they are enabled, last use and whether they have expired. Give
+        smartlock for one device, or omit it for all devices. Keypad codes are masked unless
+        reveal_code is true; only reveal them when the user asked to see them."""
+        state = app_state(ctx)
+        type_codes = None if type is None else sorted({codes.auth_type_code(t) for t in type})
+        if smartlock is not None:
+            device = await find_device(state, smartlock)
+            names = {device.smartlock_id: device.name}
+            auths = await state.client.list_auths(device.smartlock_id, types=type_codes)
+        else:
+            names = {d.smartlock_id: d.name for d in await visible_devices(state)}
+            auths = await state.client.list_account_auths(types=type_codes)
+        matching = [a for a in auths if a.smartlock_id in names and (type_codes is None or a.type in type_codes)]
+        now = state.clock.now()
+        return SmartlockAuthList(
+            auths=[auth_summary(a, names[a.smartlock_id], now, reveal_code=reveal_code) for a in matching[:limit]],
+            total=len(matching),
+            truncated=len(matching) > limit,
+        )
+
+    @server.tool(title="Get one authorization", annotations=READ)
+    @nuki_errors
+    async def get_smartlock_auth(
+        smartlock: SmartlockArg,
+        auth_id: AuthIdArg,
+        ctx: Context[AppState],
+        reveal_code: RevealCodeArg = False,
+    ) -> SmartlockAuthDetails:
+        """Get one authorization in full (time window, account user, usage, status). The keypad
+        code is masked unless reveal_code is true. Use list_smartlock_auths to find auth_id."""
+        state = app_state(ctx)
+        device = await find_device(state, smartlock)
+        auth = await state.client.get_auth(device.smartlock_id, auth_id)
+        return auth_details(auth, device.name, state.clock.now(), reveal_code=reveal_code)
+
+    if settings.read_only:
+        return
+
+    @server.tool(title="Grant access", annotations=write_annotations(destructive=True, idempotent=False))
+    @nuki_errors
+    async def create_smartlock_auth(
+        smartlock: SmartlockArg,
+        type: CreatableTypeArg,
+        name: NameArg,
+        plan: Annotated[WritePlan, Resolve(plan_create)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_create)],
+        ctx: Context[AppState],
+        code: CodeArg = None,
+        account_user_id: AccountUserIdArg = None,
+        remote_allowed: RemoteAllowedArg = False,
+        allowed_from_date: FromDateArg = None,
+        allowed_until_date: UntilDateArg = None,
+        allowed_week_days: WeekDaysArg = None,
+        allowed_from_time: FromTimeArg = None,
+        allowed_until_time: UntilTimeArg = None,
+        smart_actions_enabled: SmartActionsArg = None,
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> CreateAuthResult:
+        """Grant access to a device: create an app-user authorization (invites an account user), a
+        fob authorization, or a keypad code, optionally limited to dates, weekdays and a daily time
+        window. The user is asked to confirm first. Keypad codes must be 6 digits 1-9, must not
+        start with 12 and must be unused on the device. Nuki applies it asynchronously. To change
+        an existing authorization use update_smartlock_auth instead of creating a second one."""
+        state = app_state(ctx)
+        type_code = codes.auth_type_code(type)
+        week = None if allowed_week_days is None else codes.weekdays_to_mask(allowed_week_days)
+        body = SmartlockAuthCreate(
+            name=name,
+            type=type_code,
+            code=code,
+            account_user_id=account_user_id,
+            remote_allowed=remote_allowed,
+            smart_actions_enabled=smart_actions_enabled,
+            allowed_from_date=None if allowed_from_date is None else _utc(allowed_from_date),
+            allowed_until_date=None if allowed_until_date is None else _utc(allowed_until_date),
+            allowed_week_days=week,
+            allowed_from_time=None if allowed_from_time is None else _minutes("allowed_from_time", allowed_from_time),
+            allowed_until_time=None
+            if allowed_until_time is None
+            else _minutes("allowed_until_time", allowed_until_time),
+        )
+
+        async def perform(confirmed_by: str) -> CreateAuthResult:
+            target = plan.target()
+            known = {a.id for a in await state.client.list_auths(target.smartlock_id)}
+            await state.client.create_auth(target.smartlock_id, body)
+            result = CreateAuthResult(
+                status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target)
+            )
+            try:
+                after = await state.client.list_auths(target.smartlock_id, types=[type_code])
+            except NukiError:
+                after = []
+            created = _find_created(after, known, type_code, name, code)
+            if created is None:
+                result.reason = (
+                    "Nuki accepted the authorization but does not list it yet (it is applied asynchronously); "
+                    "check with list_smartlock_auths in a minute."
+                )
+                return result
+            result.created = auth_summary(created, target.name, state.clock.now(), reveal_code=False)
+            if result.created.pending:
+                result.reason = "Nuki lists the new authorization; the device is still applying it (pending)."
+            return result
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, CreateAuthResult, perform)
+
+    @server.tool(title="Change an authorization", annotations=write_annotations(destructive=True, idempotent=True))
+    @nuki_errors
+    async def update_smartlock_auth(
+        smartlock: SmartlockArg,
+        auth_id: AuthIdArg,
+        plan: Annotated[WritePlan, Resolve(plan_update)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update)],
+        ctx: Context[AppState],
+        name: NewNameArg = None,
+        enabled: EnabledArg = None,
+        remote_allowed: NewRemoteAllowedArg = None,
+        code: CodeArg = None,
+        allowed_from_date: FromDateArg = None,
+        allowed_until_date: UntilDateArg = None,
+        allowed_week_days: WeekDaysArg = None,
+        allowed_from_time: FromTimeArg = None,
+        allowed_until_time: UntilTimeArg = None,
+        account_user_id: AccountUserIdArg = None,
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> AuthWriteResult:
+        """Change an existing authorization: rename it, enable or disable it, allow remote use,
+        change a keypad code, or change its time window. Only the fields you give change; the rest
+        (including the time window) is kept. The user is asked to confirm the exact changes first.
+        To revoke access for good use delete_smartlock_auth; to pause it, set enabled to false."""
+        state = app_state(ctx)
+
+        async def perform(confirmed_by: str) -> AuthWriteResult:
+            target = plan.target()
+            current = await state.client.get_auth(target.smartlock_id, auth_id)
+            changes = _requested_changes(
+                current,
+                name=name,
+                enabled=enabled,
+                remote_allowed=remote_allowed,
+                code=code,
+                allowed_from_date=allowed_from_date,
+                allowed_until_date=allowed_until_date,
+                allowed_week_days=allowed_week_days,
+                allowed_from_time=allowed_from_time,
+                allowed_until_time=allowed_until_time,
+                account_user_id=account_user_id,
+            )
+            if _field_changes(current, changes) != plan.changes:
+                raise ToolError(
+                    "The authorization changed at Nuki since the summary was made; nothing was sent. "
+                    "Call update_smartlock_auth again to see the current differences."
+                )
+            await state.client.update_auth(
+                target.smartlock_id, auth_id, SmartlockAuthUpdate.from_current(current, changes)
+            )
+            result = AuthWriteResult(
+                status="done", summary=plan.describe(), confirmed_by=confirmed_by, device=_ref_view(target)
+            )
+            try:
+                after = await state.client.get_auth(target.smartlock_id, auth_id)
+            except NukiError:
+                return result
+            result.auth = auth_summary(after, target.name, state.clock.now(), reveal_code=False)
+            return result
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, AuthWriteResult, perform)
+
+    @server.tool(title="Revoke an authorization", annotations=write_annotations(destructive=True, idempotent=True))
+    @nuki_errors
+    async def delete_smartlock_auth(
+        smartlock: SmartlockArg,
+        auth_id: AuthIdArg,
+        plan: Annotated[WritePlan, Resolve(plan_delete)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_delete)],
+        ctx: Context[AppState],
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> AuthWriteResult:
+        """Revoke access for good: delete an authorization (app user, fob or keypad code) from a
+        device. The user is asked to confirm first. Nuki applies it asynchronously; check with
+        list_smartlock_auths. To pause access instead, use update_smartlock_auth with enabled false."""
+        state = app_state(ctx)
+
+        async def perform(confirmed_by: str) -> AuthWriteResult:
+            target = plan.target()
+            await state.client.delete_auth(target.smartlock_id, auth_id)
+            return AuthWriteResult(
+                status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target)
+            )
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, AuthWriteResult, perform)

@@ -1,0 +1,115 @@
+"""What every toolset shares: argument types, device lookup, error translation, annotations."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ParamSpec, TypeVar
+
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from nuki_mcp.context import AppState
+from nuki_mcp.guard import DeviceRef, GuardRefusal
+from nuki_mcp.nuki.errors import NukiError, NukiNotFoundError
+from nuki_mcp.nuki.models import Smartlock
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+SmartlockArg = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="The device: its numeric smartlockId or its name (case-insensitive; a unique part of "
+        "the name is enough). Use list_smartlocks to see the devices.",
+    ),
+]
+LimitArg = Annotated[int, Field(ge=1, le=200, description="Return at most this many items.")]
+ConfirmationTokenArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=200,
+        description="Only for the two-step confirmation: the confirmation_token returned by the first call "
+        "of this tool. Repeat the call with exactly the same arguments plus this token, and only after "
+        "the user has approved the summary.",
+    ),
+]
+
+READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+
+
+def write_annotations(*, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    return ToolAnnotations(
+        read_only_hint=False, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=True
+    )
+
+
+def nuki_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Turn Nuki and guard errors into `ToolError`s, the only errors whose text reaches the agent."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except (NukiError, GuardRefusal) as exc:
+            raise ToolError(str(exc)) from None
+
+    return wrapper
+
+
+def device_ref(device: Smartlock) -> DeviceRef:
+    return DeviceRef(smartlock_id=device.smartlock_id, name=device.name, device_type=device.type)
+
+
+async def visible_devices(state: AppState) -> list[Smartlock]:
+    """Every device of the account that the allow-list (NUKI_DEVICES) lets this server see."""
+    devices = await state.client.list_smartlocks()
+    return [d for d in devices if state.guard.allow_list.allows(d.smartlock_id, d.name)]
+
+
+def _candidates(devices: list[Smartlock]) -> str:
+    return ", ".join(f"{d.name} ({d.smartlock_id})" for d in devices)
+
+
+def match_device(devices: list[Smartlock], wanted: str) -> Smartlock:
+    """Pick one device by id, exact name, then unique prefix or substring; refuse ambiguity."""
+    key = wanted.strip()
+    if key.isdigit():
+        by_id = [d for d in devices if d.smartlock_id == int(key)]
+        if by_id:
+            return by_id[0]
+    folded = key.casefold()
+    rules: list[Callable[[Smartlock], bool]] = [
+        lambda d: d.name.casefold() == folded,
+        lambda d: d.name.casefold().startswith(folded),
+        lambda d: folded in d.name.casefold(),
+    ]
+    for rule in rules:
+        hits = [d for d in devices if rule(d)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise ToolError(f"{wanted!r} matches several devices: {_candidates(hits)}; name one of them exactly.")
+    if not devices:
+        raise ToolError("This server can see no devices; check the account in Nuki Web and NUKI_DEVICES.")
+    raise ToolError(f"No device matches {wanted!r}; the devices are: {_candidates(devices)}.")
+
+
+async def find_device(state: AppState, smartlock: str) -> Smartlock:
+    """The device an agent named, fresh from Nuki, within the allow-list."""
+    return match_device(await visible_devices(state), smartlock)
+
+
+async def reload_device(state: AppState, smartlock_id: int) -> Smartlock:
+    """Re-read one device (after a write), keeping the allow-list in force."""
+    try:
+        device = await state.client.get_smartlock(smartlock_id)
+    except NukiNotFoundError:
+        raise ToolError(f"Device {smartlock_id} no longer exists at Nuki; call list_smartlocks.") from None
+    if not state.guard.allow_list.allows(device.smartlock_id, device.name):
+        raise ToolError(f"Device {smartlock_id} is not in this server's allow-list (NUKI_DEVICES).")
+    return device

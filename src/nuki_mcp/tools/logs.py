@@ -1,0 +1,240 @@
+"""Toolset `logs`: list_smartlock_logs, the activity log of one device or of the whole account.
+
+Nuki returns log entries newest first and pages backwards: passing the id of the last entry of a
+page as `id` returns the entries older than it. The tool hands that id out as `next_cursor`.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field
+
+from nuki_mcp.config import Settings
+from nuki_mcp.context import AppState, app_state
+from nuki_mcp.nuki import codes
+from nuki_mcp.nuki.client import MAX_LOG_PAGE
+from nuki_mcp.nuki.models import Smartlock, SmartlockLog
+from nuki_mcp.tools.common import READ, find_device, nuki_errors, visible_devices
+from nuki_mcp.tools.views import DeviceRefView, device_ref_view
+
+_BOX = 1
+_LOG_TYPE_OF_BOX = 0  # log entries of a Box carry deviceType 0, like a lock
+
+OptionalSmartlockArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The device: its numeric smartlockId or its name (a unique part is enough). "
+        "Leave it out for the activity of every device of the account.",
+    ),
+]
+DateArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=40,
+        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00); without a "
+        "time zone it is read as UTC. A plain date as from_date means its start, as to_date its end.",
+    ),
+]
+LogActionArg = Annotated[
+    codes.LogActionFilterName | None,
+    Field(
+        default=None,
+        description="Only entries of this action, e.g. unlock, lock, unlatch, door_opened, door_ajar; "
+        "Opener: activate_rto, electric_strike_actuation, doorbell_recognition, ...",
+    ),
+]
+LogLimitArg = Annotated[int, Field(ge=1, le=MAX_LOG_PAGE, description="Return at most this many entries (1-50).")]
+CursorArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z_-]+$",
+        description="The next_cursor of the previous page: returns the entries older than it. Repeat "
+        "the other arguments unchanged.",
+    ),
+]
+
+
+class OpenerLogView(BaseModel):
+    """Opener details of a log entry."""
+
+    ring_to_open_active: bool | None = None
+    continuous_mode_active: bool | None = None
+    source: str | None = Field(default=None, description="doorbell, time_control, app, button, fob, bridge, keypad")
+    geofence: bool | None = None
+    forced: bool | None = None
+    doorbell_suppressed: bool | None = None
+
+
+class LogEntryView(BaseModel):
+    """One activity log entry, decoded."""
+
+    log_id: str = Field(description="Nuki's id of the entry")
+    date: datetime
+    smartlock_id: int
+    device_name: str | None = Field(default=None, description="None when the device is no longer in the account")
+    who: str = Field(description="The name of the authorization that acted (user, keypad code, fob, ...)")
+    account_user_id: int | None = None
+    auth_id: str | None = Field(default=None, description="The 24-hex id of the authorization that acted")
+    action: str = Field(description="unlock, lock, unlatch, lock_n_go, door_opened, door_ajar, activate_rto, ...")
+    trigger: str | None = Field(
+        default=None,
+        description="system (Bluetooth), manual, button, automatic, web, app, auto_lock, accessory, keypad",
+    )
+    result: str | None = Field(
+        default=None, description="How the action ended: success, motor_blocked, canceled, busy, rejected, ..."
+    )
+    source: str | None = Field(default=None, description="default, keypad_code or fingerprint")
+    auto_unlock: bool | None = None
+    ajar_timeout: int | None = Field(default=None, description="Nuki's ajarTimeout of a door_ajar entry")
+    error: str | None = None
+    opener: OpenerLogView | None = Field(default=None, description="Opener entries only")
+
+
+class LogPage(BaseModel):
+    entries: list[LogEntryView] = Field(description="Newest first")
+    device: DeviceRefView | None = Field(default=None, description="The device, or None for the whole account")
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass it as cursor (with the same other arguments) for older entries; None when Nuki "
+        "returned a short page, i.e. there is nothing older",
+    )
+
+
+def parse_when(text: str, *, argument: str, end_of_day: bool) -> datetime:
+    """An ISO 8601 date or date-time as aware UTC; a plain date is its first (or last) instant."""
+    raw = text.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        pass
+    else:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        return start + timedelta(days=1, milliseconds=-1) if end_of_day else start
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ToolError(
+            f"{argument} {text!r} is not an ISO 8601 date or date-time; use e.g. 2026-11-22 or 2026-11-22T08:00:00Z."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _log_device_type(device_type: int) -> int:
+    return _LOG_TYPE_OF_BOX if device_type == _BOX else device_type
+
+
+def _opener_view(log: SmartlockLog) -> OpenerLogView | None:
+    opener = log.opener_log
+    if opener is None:
+        return None
+    return OpenerLogView(
+        ring_to_open_active=opener.active_rto,
+        continuous_mode_active=opener.active_cm,
+        source=None if opener.source is None else codes.opener_log_source_name(opener.source),
+        geofence=opener.flag_geo_fence,
+        forced=opener.flag_force,
+        doorbell_suppressed=opener.flag_doorbell_suppression,
+    )
+
+
+def log_entry_view(log: SmartlockLog, device: Smartlock | None) -> LogEntryView:
+    device_type = log.device_type
+    if device_type is None:
+        device_type = _log_device_type(device.type) if device is not None else 0
+    return LogEntryView(
+        log_id=log.id,
+        date=log.date,
+        smartlock_id=log.smartlock_id,
+        device_name=device.name if device is not None else None,
+        who=log.name,
+        account_user_id=log.account_user_id,
+        auth_id=log.auth_id,
+        action=codes.log_action_name(device_type, log.action),
+        trigger=None if log.trigger is None else codes.log_trigger_name(log.trigger),
+        result=None if log.state is None else codes.log_state_name(log.state),
+        source=None if log.source is None else codes.log_source_name(log.source),
+        auto_unlock=log.auto_unlock,
+        ajar_timeout=log.ajar_timeout,
+        error=log.error,
+        opener=_opener_view(log),
+    )
+
+
+def _check_action_fits(device: Smartlock, action: str) -> None:
+    code = codes.LOG_ACTION_FILTERS[action]
+    if codes.log_action_name(_log_device_type(device.type), code) != action:
+        raise ToolError(
+            f"{device.name!r} is a {codes.device_model_name(device.type)}, whose log has no {action!r} entries; "
+            f"its actions are: {', '.join(codes.actions_for(device.type)) or 'none'} (and door events)."
+        )
+
+
+def register(server: MCPServer[AppState], settings: Settings) -> None:
+    @server.tool(title="List activity logs", annotations=READ)
+    @nuki_errors
+    async def list_smartlock_logs(
+        ctx: Context[AppState],
+        smartlock: OptionalSmartlockArg = None,
+        from_date: DateArg = None,
+        to_date: DateArg = None,
+        action: LogActionArg = None,
+        limit: LogLimitArg = 20,
+        cursor: CursorArg = None,
+    ) -> LogPage:
+        """Read the activity log (who locked, unlocked or opened which door when, and whether it
+        worked), newest first, for one device or for every device. Filter by date range and action.
+        For older entries call again with the same arguments plus cursor=next_cursor; a page can hold
+        fewer entries than limit and still have a next_cursor. Not for the current lock state (use
+        get_smartlock)."""
+        state = app_state(ctx)
+        since = None if from_date is None else parse_when(from_date, argument="from_date", end_of_day=False)
+        until = None if to_date is None else parse_when(to_date, argument="to_date", end_of_day=True)
+        if since is not None and until is not None and since > until:
+            raise ToolError("from_date is after to_date; swap them or widen the range.")
+        action_code = None if action is None else codes.LOG_ACTION_FILTERS[action]
+        device: Smartlock | None = None
+        if smartlock is not None:
+            device = await find_device(state, smartlock)
+            if action is not None:
+                _check_action_fits(device, action)
+            devices = {device.smartlock_id: device}
+            raw = await state.client.list_smartlock_logs(
+                device.smartlock_id,
+                from_date=since,
+                to_date=until,
+                action=action_code,
+                before_id=cursor,
+                limit=limit,
+            )
+        else:
+            devices = {d.smartlock_id: d for d in await visible_devices(state)}
+            raw = await state.client.list_account_logs(
+                from_date=since, to_date=until, action=action_code, before_id=cursor, limit=limit
+            )
+        allow_list_active = bool(state.guard.allow_list.entries)
+        entries: list[LogEntryView] = []
+        for log in raw:
+            owner = devices.get(log.smartlock_id)
+            if owner is None and (allow_list_active or device is not None):
+                continue  # a device outside NUKI_DEVICES stays invisible
+            entry = log_entry_view(log, owner)
+            # Lock and Opener actions share codes 1-3: keep only entries of the action asked for.
+            if action is not None and entry.action != action:
+                continue
+            entries.append(entry)
+        return LogPage(
+            entries=entries,
+            device=None if device is None else device_ref_view(device),
+            next_cursor=raw[-1].id if raw and len(raw) >= limit else None,
+        )

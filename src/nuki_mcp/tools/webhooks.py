@@ -1,0 +1,313 @@
+"""Toolset `webhooks`: list_decentral_webhooks, create_decentral_webhook, delete_decentral_webhook,
+get_webhook_logs.
+
+Decentral webhooks belong to the account, not to a device: their write plans name no device, and
+Nuki sends events of every device of the account to them, whatever NUKI_DEVICES says.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
+
+from nuki_mcp.config import Settings
+from nuki_mcp.context import AppState, app_state
+from nuki_mcp.guard import WritePlan
+from nuki_mcp.nuki.models import DecentralWebhook, DecentralWebhookCreate, WebhookLog
+from nuki_mcp.tools.common import (
+    READ,
+    ConfirmationTokenArg,
+    nuki_errors,
+    visible_devices,
+    write_annotations,
+)
+from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+
+WebhookFeature = Literal[
+    "DEVICE_STATUS", "DEVICE_MASTERDATA", "DEVICE_CONFIG", "DEVICE_LOGS", "DEVICE_AUTHS", "ACCOUNT_USER"
+]
+MAX_WEBHOOK_LOG_PAGE = 100
+
+WebhookUrlArg = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        description="Where Nuki POSTs the events: an https:// URL that answers quickly with 2xx.",
+    ),
+]
+WebhookFeaturesArg = Annotated[
+    list[WebhookFeature],
+    Field(
+        min_length=1,
+        max_length=6,
+        description="Which events to send: DEVICE_STATUS (lock state, door, battery), DEVICE_MASTERDATA, "
+        "DEVICE_CONFIG, DEVICE_LOGS (new activity-log entries), DEVICE_AUTHS (authorizations changed), "
+        "ACCOUNT_USER.",
+    ),
+]
+WebhookIdArg = Annotated[int, Field(ge=1, description="The webhook_id from list_decentral_webhooks.")]
+ApiKeyIdArg = Annotated[
+    int, Field(ge=1, description="The id of the API key (OAuth client) whose webhook deliveries to read.")
+]
+WebhookLogLimitArg = Annotated[
+    int, Field(ge=1, le=MAX_WEBHOOK_LOG_PAGE, description="Return at most this many deliveries (1-100).")
+]
+WebhookCursorArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z_-]+$",
+        description="The next_cursor of the previous page: returns older deliveries.",
+    ),
+]
+
+
+class WebhookView(BaseModel):
+    """One registered decentral webhook (its signing secret is never listed)."""
+
+    webhook_id: int
+    webhook_url: str
+    webhook_features: list[str]
+
+
+class WebhookList(BaseModel):
+    webhooks: list[WebhookView]
+    total: int
+
+
+class CreateWebhookResult(WriteResult):
+    webhook: WebhookView | None = None
+    secret: str | None = Field(
+        default=None,
+        description="The signing secret of the new webhook (HMAC-SHA256 key for the X-Nuki-Signature-SHA256 "
+        "header). Shown only this once",
+    )
+    note: str | None = None
+
+
+class DeleteWebhookResult(WriteResult):
+    webhook_id: int | None = None
+
+
+class WebhookDeliveryView(BaseModel):
+    """One delivery attempt of a webhook, without the request and response bodies."""
+
+    log_id: str
+    when: datetime | None = Field(default=None, description="When Nuki sent it")
+    succeeded: bool | None = None
+    response_status: int | None = Field(default=None, description="The HTTP status the receiver answered")
+    duration_ms: int | None = None
+    target_path: str | None = Field(default=None, description="The path the delivery was sent to")
+    event: str | None = Field(
+        default=None, description="The feature (DEVICE_STATUS, ...) or result type (UnlockAction, ...) delivered"
+    )
+    smartlock_id: int | None = None
+    request_id: str | None = Field(default=None, description="Correlates with an Advanced API request_id")
+
+
+class WebhookDeliveryPage(BaseModel):
+    deliveries: list[WebhookDeliveryView] = Field(description="Newest first")
+    next_cursor: str | None = Field(
+        default=None, description="Pass it as cursor for older deliveries; None when there are no more"
+    )
+
+
+def webhook_view(webhook: DecentralWebhook) -> WebhookView:
+    return WebhookView(
+        webhook_id=webhook.id, webhook_url=webhook.webhook_url, webhook_features=list(webhook.webhook_features)
+    )
+
+
+def check_webhook_url(url: str) -> str:
+    """The URL stripped, or a ToolError unless it is a plain, absolute https:// URL."""
+    value = url.strip()
+    if not value.lower().startswith("https://"):
+        raise ToolError(f"webhook_url must start with https:// (Nuki only calls https URLs), not {url!r}.")
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    valid = parts is not None and port_ok and bool(parts.hostname) and not (parts.username or parts.password)
+    if not valid or any(ch.isspace() for ch in value):
+        raise ToolError(
+            f"webhook_url {url!r} is not a valid https URL; give one like https://example.com/nuki/webhook "
+            "(a host name, a valid port if any, no spaces, no user:password@)."
+        )
+    return value
+
+
+def _features(features: list[WebhookFeature]) -> list[str]:
+    return list(dict.fromkeys(features))
+
+
+@nuki_errors
+async def plan_create_webhook(
+    webhook_url: WebhookUrlArg, webhook_features: WebhookFeaturesArg, ctx: Context[AppState]
+) -> WritePlan:
+    url = check_webhook_url(webhook_url)
+    features = _features(webhook_features)
+    existing = [w for w in await app_state(ctx).client.list_decentral_webhooks() if w.webhook_url == url]
+    duplicate = (
+        f" A webhook to this URL already exists (webhook_id {existing[0].id}); this adds another one."
+        if existing
+        else ""
+    )
+    return WritePlan(
+        tool="create_decentral_webhook",
+        summary=f"Register a decentral webhook: Nuki will POST {', '.join(features)} events of every device of "
+        f"the account to {url}.{duplicate}",
+    )
+
+
+@nuki_errors
+async def plan_delete_webhook(webhook_id: WebhookIdArg, ctx: Context[AppState]) -> WritePlan:
+    webhooks = await app_state(ctx).client.list_decentral_webhooks()
+    match = next((w for w in webhooks if w.id == webhook_id), None)
+    if match is None:
+        known = ", ".join(str(w.id) for w in webhooks) or "none"
+        raise ToolError(f"There is no decentral webhook with webhook_id {webhook_id} (registered: {known}).")
+    return WritePlan(
+        tool="delete_decentral_webhook",
+        summary=f"Delete decentral webhook {webhook_id} ({match.webhook_url}, {', '.join(match.webhook_features)}); "
+        "Nuki stops sending these events to it.",
+    )
+
+
+confirm_create_webhook = confirm_with(plan_create_webhook)
+confirm_delete_webhook = confirm_with(plan_delete_webhook)
+
+
+_BODY = TypeAdapter(dict[str, JsonValue])
+# Device-triggered payloads carry the device id at the top (DEVICE_STATUS) or in their object.
+_NESTED_OBJECTS = ("smartlockLog", "smartlockAuth", "smartlock")
+
+
+def _body(log: WebhookLog) -> dict[str, JsonValue]:
+    body = log.request.body if log.request else None
+    if not body:
+        return {}
+    try:
+        return _BODY.validate_python(body)
+    except ValidationError:
+        return {}
+
+
+def _text(body: Mapping[str, JsonValue], key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _smartlock_id(body: Mapping[str, JsonValue]) -> int | None:
+    for holder in (body, *(body.get(key) for key in _NESTED_OBJECTS)):
+        if isinstance(holder, dict):
+            value = holder.get("smartlockId")
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    return None
+
+
+def delivery_view(log: WebhookLog) -> WebhookDeliveryView:
+    body = _body(log)
+    return WebhookDeliveryView(
+        log_id=log.id,
+        when=log.created or (log.request.timestamp if log.request else None),
+        succeeded=log.succeeded,
+        response_status=log.response_status,
+        duration_ms=log.duration,
+        target_path=log.request.path if log.request else None,
+        event=_text(body, "feature") or _text(body, "type"),
+        smartlock_id=_smartlock_id(body),
+        request_id=log.request_id or _text(body, "requestId"),
+    )
+
+
+def register(server: MCPServer[AppState], settings: Settings) -> None:
+    @server.tool(title="List webhooks", annotations=READ)
+    @nuki_errors
+    async def list_decentral_webhooks(ctx: Context[AppState]) -> WebhookList:
+        """List the decentral webhooks registered for this account: their id, URL and the events
+        (features) Nuki sends to them. Signing secrets are never shown (only once, at creation)."""
+        webhooks = await app_state(ctx).client.list_decentral_webhooks()
+        return WebhookList(webhooks=[webhook_view(w) for w in webhooks], total=len(webhooks))
+
+    @server.tool(title="Read webhook deliveries", annotations=READ)
+    @nuki_errors
+    async def get_webhook_logs(
+        api_key_id: ApiKeyIdArg,
+        ctx: Context[AppState],
+        limit: WebhookLogLimitArg = 50,
+        cursor: WebhookCursorArg = None,
+    ) -> WebhookDeliveryPage:
+        """Read the recent deliveries of the webhooks of one API key (Nuki keeps the last 300),
+        newest first: when, whether the receiver answered 2xx, its status, the duration and the
+        event. Use it to find out why a webhook receiver misses events. Bodies are not returned.
+        For older deliveries call again with cursor=next_cursor."""
+        state = app_state(ctx)
+        raw = await state.client.get_webhook_logs(api_key_id, before_id=cursor, limit=limit)
+        deliveries = [delivery_view(log) for log in raw]
+        if state.guard.allow_list.entries:
+            visible = {d.smartlock_id for d in await visible_devices(state)}
+            deliveries = [d for d in deliveries if d.smartlock_id is None or d.smartlock_id in visible]
+        return WebhookDeliveryPage(deliveries=deliveries, next_cursor=raw[-1].id if raw and len(raw) >= limit else None)
+
+    if settings.read_only:
+        return
+
+    @server.tool(title="Create a webhook", annotations=write_annotations(destructive=True, idempotent=False))
+    @nuki_errors
+    async def create_decentral_webhook(
+        webhook_url: WebhookUrlArg,
+        webhook_features: WebhookFeaturesArg,
+        plan: Annotated[WritePlan, Resolve(plan_create_webhook)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_create_webhook)],
+        ctx: Context[AppState],
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> CreateWebhookResult:
+        """Register a decentral webhook: Nuki then POSTs the chosen events (lock state changes, new
+        log entries, authorization changes, ...) of every device of the account to an https URL.
+        The result carries the signing secret exactly once: tell the user to store it. The user is
+        asked to confirm first. Do not call it to "test" a URL; each call adds another webhook."""
+        url = check_webhook_url(webhook_url)
+
+        async def perform(confirmed_by: str) -> CreateWebhookResult:
+            body = DecentralWebhookCreate(webhook_url=url, webhook_features=_features(webhook_features))
+            created = await app_state(ctx).client.create_decentral_webhook(body)
+            return CreateWebhookResult(
+                status="done",
+                summary=plan.summary,
+                confirmed_by=confirmed_by,
+                webhook=webhook_view(created),
+                secret=created.secret,
+                note="Store the secret now (e.g. in the receiver's configuration): it verifies the "
+                "X-Nuki-Signature-SHA256 header and is never shown again.",
+            )
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, CreateWebhookResult, perform)
+
+    @server.tool(title="Delete a webhook", annotations=write_annotations(destructive=True, idempotent=True))
+    @nuki_errors
+    async def delete_decentral_webhook(
+        webhook_id: WebhookIdArg,
+        plan: Annotated[WritePlan, Resolve(plan_delete_webhook)],
+        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_delete_webhook)],
+        ctx: Context[AppState],
+        confirmation_token: ConfirmationTokenArg = None,
+    ) -> DeleteWebhookResult:
+        """Unregister a decentral webhook by its webhook_id (see list_decentral_webhooks); Nuki
+        stops sending events to its URL. The user is asked to confirm first."""
+
+        async def perform(confirmed_by: str) -> DeleteWebhookResult:
+            await app_state(ctx).client.delete_decentral_webhook(webhook_id)
+            return DeleteWebhookResult(
+                status="done", summary=plan.summary, confirmed_by=confirmed_by, webhook_id=webhook_id
+            )
+
+        return await run_write(ctx, plan, confirmation, confirmation_token, DeleteWebhookResult, perform)
