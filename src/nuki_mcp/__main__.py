@@ -1,0 +1,251 @@
+"""The `nuki-mcp` command: serve MCP on stdio or Streamable HTTP, or `check` the API token.
+
+Settings problems and bad flags are one line on stderr and exit code 2, never a traceback. Logs go to
+stderr; on stdio, stdout belongs to the protocol and nothing else is written to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, NoReturn
+
+import anyio
+
+from nuki_mcp import __version__
+from nuki_mcp.config import CliOverrides, Settings, SettingsError, load_settings
+from nuki_mcp.http_app import DEFAULT_HOST, DEFAULT_PORT, build_http_app, check_http_settings, endpoint_url, is_loopback
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+logger = logging.getLogger("nuki_mcp")
+
+Command = Literal["serve", "check"]
+TransportName = Literal["stdio", "http"]
+
+
+class UsageError(Exception):
+    """A bad command line; the message is one line."""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+@dataclass(frozen=True)
+class CliArgs:
+    command: Command
+    transport: TransportName
+    host: str
+    port: int
+    overrides: CliOverrides
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a port number, not {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, not {port}")
+    return port
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a flag not given leaves no attribute, so `nuki-mcp --demo check` and
+    # `nuki-mcp check --demo` both work (a subcommand's defaults would otherwise overwrite).
+    omit = argparse.SUPPRESS
+    parser.add_argument("--demo", action="store_true", default=omit, help="use the built-in simulated Nuki account")
+    parser.add_argument("--api-url", metavar="URL", default=omit, help="Nuki Web API base URL (NUKI_API_URL)")
+    parser.add_argument(
+        "--toolsets", metavar="LIST", default=omit, help="comma list of toolsets, or 'all' (NUKI_TOOLSETS)"
+    )
+    parser.add_argument("--read-only", action="store_true", default=omit, help="hide and refuse writes")
+    parser.add_argument("--devices", metavar="LIST", default=omit, help="allow-list of device ids or names")
+    parser.add_argument("--confirm", choices=("auto", "elicit", "off"), default=omit, help="confirmation of writes")
+    parser.add_argument("--audit-log", metavar="PATH", default=omit, help="JSONL audit trail, or '-' for none")
+    parser.add_argument("--timeout", metavar="SECONDS", default=omit, help="seconds per Nuki API request")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="nuki-mcp",
+        description="MCP server for Nuki smart locks, Openers and Smart Doors (Nuki Web API).",
+    )
+    parser.add_argument("--version", action="version", version=f"nuki-mcp {__version__}")
+    _add_settings_flags(parser)
+    parser.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="default: stdio")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"HTTP bind address (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"HTTP port (default {DEFAULT_PORT})")
+    parser.add_argument(
+        "--allowed-hosts",
+        metavar="LIST",
+        default=argparse.SUPPRESS,
+        help="host names clients use to reach a non-loopback bind (NUKI_MCP_ALLOWED_HOSTS)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{check}")
+    check = commands.add_parser("check", help="verify the API token and show what its scopes allow")
+    _add_settings_flags(check)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
+    """Parse the command line; raises `UsageError` with one line on a bad one."""
+    namespace = build_parser().parse_args(argv)
+
+    def text(name: str) -> str | None:
+        value: object = getattr(namespace, name, None)
+        return value if isinstance(value, str) else None
+
+    def flag(name: str) -> bool:
+        return getattr(namespace, name, False) is True
+
+    transport = "http" if text("transport") == "http" else "stdio"
+    port: object = getattr(namespace, "port", DEFAULT_PORT)
+    return CliArgs(
+        command="check" if text("command") == "check" else "serve",
+        transport=transport,
+        host=text("host") or DEFAULT_HOST,
+        port=port if isinstance(port, int) else DEFAULT_PORT,
+        overrides=CliOverrides(
+            api_url=text("api_url"),
+            toolsets=text("toolsets"),
+            read_only=True if flag("read_only") else None,
+            devices=text("devices"),
+            confirm=text("confirm"),
+            audit_log=text("audit_log"),
+            timeout=text("timeout"),
+            allowed_hosts=text("allowed_hosts"),
+            demo=flag("demo"),
+        ),
+    )
+
+
+def configure_logging() -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # At INFO, httpx2 logs every request URL including its query string.
+    for name in ("httpx2", "httpcore2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `nuki-mcp` console script; returns the exit code."""
+    try:
+        args = parse_args(argv)
+        settings = load_settings(flags=args.overrides)
+        if args.command == "check":
+            configure_logging()
+            return _check(settings)
+        if args.transport == "http":
+            check_http_settings(settings, args.host)
+        configure_logging()
+        if args.transport == "http":
+            _serve_http(settings, args.host, args.port)
+        else:
+            _serve_stdio(settings)
+    except (UsageError, SettingsError) as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"nuki-mcp: error: {' '.join(message.split())}\n")
+    sys.stderr.flush()
+
+
+def _serve_stdio(settings: Settings) -> None:
+    from nuki_mcp.server import create_server
+
+    server = create_server(settings)
+    logger.info("Serving MCP on stdio%s", " (demo account)" if settings.demo else "")
+    anyio.run(server.run_stdio_async)
+
+
+def _serve_http(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from nuki_mcp.server import create_server
+
+    app = build_http_app(create_server(settings), settings, host)
+    shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
+    url = endpoint_url(shown, port)
+    if settings.demo:
+        sys.stderr.write(demo_help(url, auth=settings.mcp_auth_token is not None))
+        sys.stderr.flush()
+    logger.info("Serving MCP over Streamable HTTP at %s", url)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run()
+
+
+def demo_help(url: str, *, auth: bool) -> str:
+    """How to connect a client to the demo server: Inspector, Claude Code and Claude Desktop."""
+    header = ' --header "Authorization: Bearer $NUKI_MCP_AUTH_TOKEN"' if auth else ""
+    stdio_config = json.dumps({"mcpServers": {"nuki": {"command": _own_command(), "args": ["--demo"]}}})
+    lines = [
+        "",
+        "nuki-mcp demo: a simulated Nuki account (locks, an Opener, users, codes, logs); no token, no hardware.",
+        f"  MCP endpoint (Streamable HTTP): {url}",
+        *(["  Every request needs the header Authorization: Bearer $NUKI_MCP_AUTH_TOKEN"] if auth else []),
+        "",
+        "Connect a client:",
+        "  MCP Inspector (browser):  npx @modelcontextprotocol/inspector",
+        f"                            then choose Transport 'Streamable HTTP' and URL {url}",
+        f"  MCP Inspector (CLI):      npx -y @modelcontextprotocol/inspector --cli {url} --method tools/list",
+        f"  Claude Code:              claude mcp add --transport http nuki {url}{header}",
+        f"  Claude Code (stdio):      claude mcp add nuki -- {_own_command()} --demo",
+        "  Claude Desktop (stdio), in claude_desktop_config.json:",
+        f"    {stdio_config}",
+        "",
+        "Every change asks for confirmation in the client. Press Ctrl+C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _own_command() -> str:
+    launched = Path(sys.argv[0])
+    return str(launched.absolute()) if launched.name == "nuki-mcp" else "nuki-mcp"
+
+
+def _check(settings: Settings) -> int:
+    from nuki_mcp.check import check_token
+    from nuki_mcp.nuki.client import NukiClient
+    from nuki_mcp.nuki.errors import NukiError
+
+    token = settings.api_token.get_secret_value() if settings.api_token is not None else ""
+    transport = None
+    if settings.demo:
+        from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
+
+        token, transport = DEMO_TOKEN, NukiSimulator().transport()
+
+    async def run() -> int:
+        async with NukiClient(token, base_url=settings.api_url, timeout=settings.timeout, transport=transport) as c:
+            try:
+                report = await check_token(c, api_url=settings.api_url, demo=settings.demo)
+            except NukiError as exc:
+                _fail(str(exc))
+                return EXIT_FAILED
+        if not report.token_works:
+            _fail(report.lines()[0])
+            return EXIT_FAILED
+        sys.stdout.write("\n".join(report.lines()) + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+
+    return anyio.run(run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

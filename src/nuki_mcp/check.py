@@ -1,0 +1,107 @@
+"""`nuki-mcp check`: does the token work, whose account is it, and which toolsets do its scopes allow?
+
+One cheap GET per readable toolset; 401 and 403 mean "this token's scopes do not allow it". The
+write-only toolsets cannot be probed without changing something, so the report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Final, TypeVar
+
+from nuki_mcp.config import ToolsetName
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.errors import NukiAuthError, NukiForbiddenError
+
+T = TypeVar("T")
+
+PROBES: Final[dict[ToolsetName, str]] = {
+    "devices": "GET /smartlock",
+    "auths": "GET /smartlock/auth",
+    "logs": "GET /smartlock/log",
+    "webhooks": "GET /api/decentralWebhook",
+    "account": "GET /account",
+}
+NOT_PROBED: Final[tuple[ToolsetName, ...]] = ("actions", "config", "advanced")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the probes found; `allowed` has one entry per probed toolset."""
+
+    api_url: str
+    demo: bool
+    account_name: str | None = None
+    account_email: str | None = None
+    device_count: int | None = None
+    allowed: dict[ToolsetName, bool] = field(default_factory=dict[ToolsetName, bool])
+
+    @property
+    def token_works(self) -> bool:
+        """Nuki accepted the token for at least one read; every probe refused means it was rejected."""
+        return any(self.allowed.values())
+
+    def lines(self) -> list[str]:
+        where = "the simulated demo account" if self.demo else self.api_url
+        if not self.token_works:
+            return [
+                f"Nuki rejected the API token at {where} (401/403 on every probe): create a token in "
+                "Nuki Web (menu API) with the scopes you need and set NUKI_API_TOKEN."
+            ]
+        if self.account_name is None:
+            account = "not readable (the token lacks the account scope)"
+        else:
+            email = f" <{self.account_email}>" if self.account_email else ""
+            account = f"{self.account_name or '(no name)'}{email}"
+        devices = (
+            "not readable (the token lacks the smartlock scope)"
+            if self.device_count is None
+            else str(self.device_count)
+        )
+        width = max(len(name) for name in PROBES)
+        lines = [
+            f"The Nuki API token works ({where}).",
+            f"Account: {account}",
+            f"Devices: {devices}",
+            "Toolsets the token's scopes allow:",
+        ]
+        for name, probe in PROBES.items():
+            verdict = "yes" if self.allowed.get(name) else "no "
+            lines.append(f"  {name:<{width}}  {verdict}  ({probe})")
+        lines.append(
+            "Not probed because probing them would change something: "
+            + ", ".join(NOT_PROBED)
+            + "; audit reads what the toolsets above can read."
+        )
+        return lines
+
+
+async def check_token(client: NukiClient, *, api_url: str, demo: bool = False) -> CheckReport:
+    """Probe the Nuki API with one read per toolset. Errors other than 401/403 propagate as `NukiError`."""
+    devices = await _probe(client.list_smartlocks)
+    auths = await _probe(client.list_account_auths)
+    logs = await _probe(lambda: client.list_account_logs(limit=1))
+    webhooks = await _probe(client.list_decentral_webhooks)
+    account = await _probe(client.get_account)
+    return CheckReport(
+        api_url=api_url,
+        demo=demo,
+        account_name=None if account is None else account.name,
+        account_email=None if account is None else account.email,
+        device_count=None if devices is None else len(devices),
+        allowed={
+            "devices": devices is not None,
+            "auths": auths is not None,
+            "logs": logs is not None,
+            "webhooks": webhooks is not None,
+            "account": account is not None,
+        },
+    )
+
+
+async def _probe(call: Callable[[], Awaitable[T]]) -> T | None:
+    try:
+        return await call()
+    except (NukiAuthError, NukiForbiddenError):
+        return None
