@@ -12,7 +12,7 @@ from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import AccountUser, MyAccount
-from nuki_mcp.tools.common import READ, LimitArg, nuki_errors
+from nuki_mcp.tools.common import READ, LimitArg, nuki_errors, register_tool
 
 # REFERENCE §5.12: `MyAccount.type` and `AccountUser.type` (codes.py has no account enums yet).
 _ACCOUNT_TYPES: Final[Mapping[int, str]] = MappingProxyType({0: "user", 1: "company", 2: "caretaker"})
@@ -108,14 +108,14 @@ async def fetch_account_users(client: NukiClient, *, email: str | None = None) -
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="Get the account", annotations=READ)
+    @register_tool(server, title="Get the account", annotations=READ)
     @nuki_errors
     async def get_account(ctx: Context[AppState]) -> AccountView:
         """Show the Nuki Web account this server acts for: id, name, e-mail, account type,
         language and subscription. Use it to confirm which account the token belongs to."""
         return account_view(await app_state(ctx).client.get_account())
 
-    @server.tool(title="List account users", annotations=READ)
+    @register_tool(server, title="List account users", annotations=READ)
     @nuki_errors
     async def list_account_users(
         ctx: Context[AppState], email: EmailFilterArg = None, limit: LimitArg = 50

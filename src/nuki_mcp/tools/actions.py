@@ -25,6 +25,7 @@ from nuki_mcp.tools.common import (
     device_ref,
     find_device,
     nuki_errors,
+    register_tool,
     write_annotations,
 )
 from nuki_mcp.tools.views import DeviceRefView, DeviceStateView, device_ref_view, device_state_view
@@ -235,7 +236,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     if settings.read_only:
         return
 
-    @server.tool(title="Lock a door", annotations=write_annotations(destructive=False, idempotent=True))
+    @register_tool(server, title="Lock a door", annotations=write_annotations(destructive=False, idempotent=True))
     @nuki_errors
     async def lock_smartlock(
         smartlock: SmartlockArg,
@@ -253,7 +254,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ActionResult, perform)
 
-    @server.tool(title="Unlock a door", annotations=write_annotations(destructive=True, idempotent=True))
+    @register_tool(server, title="Unlock a door", annotations=write_annotations(destructive=True, idempotent=True))
     @nuki_errors
     async def unlock_smartlock(
         smartlock: SmartlockArg,
@@ -272,7 +273,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ActionResult, perform)
 
-    @server.tool(title="Run a device action", annotations=write_annotations(destructive=True, idempotent=False))
+    @register_tool(
+        server, title="Run a device action", annotations=write_annotations(destructive=True, idempotent=False)
+    )
     @nuki_errors
     async def smartlock_action(
         smartlock: SmartlockArg,

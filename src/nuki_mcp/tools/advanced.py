@@ -39,6 +39,7 @@ from nuki_mcp.tools.common import (
     device_ref,
     match_device,
     nuki_errors,
+    register_tool,
     visible_devices,
     write_annotations,
 )
@@ -294,7 +295,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         return
     annotations = write_annotations(destructive=True, idempotent=False)
 
-    @server.tool(title="Grant access (Advanced API)", annotations=annotations)
+    @register_tool(server, title="Grant access (Advanced API)", annotations=annotations)
     @nuki_errors
     async def create_smartlock_auth_advanced(
         smartlocks: SmartlocksArg,
@@ -355,7 +356,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedAuthResult, perform)
 
-    @server.tool(title="Run a device action (Advanced API)", annotations=annotations)
+    @register_tool(server, title="Run a device action (Advanced API)", annotations=annotations)
     @nuki_errors
     async def action_smartlock_advanced(
         smartlock: SmartlockArg,
@@ -382,7 +383,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
 
-    @server.tool(title="Lock a door (Advanced API)", annotations=annotations)
+    @register_tool(server, title="Lock a door (Advanced API)", annotations=annotations)
     @nuki_errors
     async def lock_smartlock_advanced(
         smartlock: SmartlockArg,
@@ -402,7 +403,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
 
-    @server.tool(title="Unlock a door (Advanced API)", annotations=annotations)
+    @register_tool(server, title="Unlock a door (Advanced API)", annotations=annotations)
     @nuki_errors
     async def unlock_smartlock_advanced(
         smartlock: SmartlockArg,

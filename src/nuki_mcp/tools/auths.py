@@ -32,6 +32,7 @@ from nuki_mcp.tools.common import (
     device_ref,
     find_device,
     nuki_errors,
+    register_tool,
     visible_devices,
     write_annotations,
 )
@@ -564,7 +565,7 @@ def _find_created(
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="List authorizations", annotations=READ)
+    @register_tool(server, title="List authorizations", annotations=READ)
     @nuki_errors
     async def list_smartlock_auths(
         ctx: Context[AppState],
@@ -594,7 +595,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             truncated=len(matching) > limit,
         )
 
-    @server.tool(title="Get one authorization", annotations=READ)
+    @register_tool(server, title="Get one authorization", annotations=READ)
     @nuki_errors
     async def get_smartlock_auth(
         smartlock: SmartlockArg,
@@ -612,7 +613,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     if settings.read_only:
         return
 
-    @server.tool(title="Grant access", annotations=write_annotations(destructive=True, idempotent=False))
+    @register_tool(server, title="Grant access", annotations=write_annotations(destructive=True, idempotent=False))
     @nuki_errors
     async def create_smartlock_auth(
         smartlock: SmartlockArg,
@@ -681,7 +682,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, CreateAuthResult, perform)
 
-    @server.tool(title="Change an authorization", annotations=write_annotations(destructive=True, idempotent=True))
+    @register_tool(
+        server, title="Change an authorization", annotations=write_annotations(destructive=True, idempotent=True)
+    )
     @nuki_errors
     async def update_smartlock_auth(
         smartlock: SmartlockArg,
@@ -743,7 +746,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, AuthWriteResult, perform)
 
-    @server.tool(title="Revoke an authorization", annotations=write_annotations(destructive=True, idempotent=True))
+    @register_tool(
+        server, title="Revoke an authorization", annotations=write_annotations(destructive=True, idempotent=True)
+    )
     @nuki_errors
     async def delete_smartlock_auth(
         smartlock: SmartlockArg,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Annotated, ParamSpec, TypeVar
 
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -46,6 +48,24 @@ def write_annotations(*, destructive: bool, idempotent: bool) -> ToolAnnotations
     return ToolAnnotations(
         read_only_hint=False, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=True
     )
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[object]])
+
+
+def register_tool(server: MCPServer[AppState], *, title: str, annotations: ToolAnnotations) -> Callable[[F], F]:
+    """`server.tool`, with the docstring reflowed into one paragraph per blank-line-separated block.
+
+    Docstrings are written for the model; their source indentation and line breaks would only cost tokens.
+    """
+
+    def decorate(fn: F) -> F:
+        paragraphs = inspect.cleandoc(fn.__doc__ or "").split("\n\n")
+        description = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+        server.tool(title=title, annotations=annotations, description=description)(fn)
+        return fn
+
+    return decorate
 
 
 def nuki_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:

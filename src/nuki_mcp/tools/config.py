@@ -41,6 +41,7 @@ from nuki_mcp.tools.common import (
     find_device,
     match_device,
     nuki_errors,
+    register_tool,
     visible_devices,
     write_annotations,
 )
@@ -862,7 +863,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     if settings.read_only:
         return
 
-    @server.tool(title="Rename a device or mark it as favorite", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Rename a device or mark it as favorite", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_smartlock(
         smartlock: SmartlockArg,
@@ -882,7 +883,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Change a device's configuration", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Change a device's configuration", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_config(
         smartlock: SmartlockArg,
@@ -916,7 +917,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Change a smart lock's advanced configuration", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Change a smart lock's advanced configuration", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_advanced_config(
         smartlock: SmartlockArg,
@@ -950,7 +951,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Change an Opener's advanced configuration", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Change an Opener's advanced configuration", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_opener_advanced_config(
         smartlock: SmartlockArg,
@@ -990,7 +991,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Change a Smart Door's advanced configuration", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Change a Smart Door's advanced configuration", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_smartdoor_advanced_config(
         smartlock: SmartlockArg,
@@ -1020,7 +1021,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Change a device's Nuki Web settings", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Change a device's Nuki Web settings", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_web_config(
         smartlock: SmartlockArg,
@@ -1040,7 +1041,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Change Nuki Web settings of several devices", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Change Nuki Web settings of several devices", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def bulk_web_config(
         smartlocks: DeviceListArg,
@@ -1067,7 +1068,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, BulkWebConfigResult, perform)
 
-    @server.tool(title="Set a device's admin PIN", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Set a device's admin PIN", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def update_admin_pin(
         smartlock: SmartlockArg,
@@ -1087,7 +1088,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
 
-    @server.tool(title="Remove a device from the Nuki Web account", annotations=_CONFIG_TOOL)
+    @register_tool(server, title="Remove a device from the Nuki Web account", annotations=_CONFIG_TOOL)
     @nuki_errors
     async def delete_smartlock(
         smartlock: SmartlockArg,

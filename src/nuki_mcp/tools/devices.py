@@ -17,6 +17,7 @@ from nuki_mcp.tools.common import (
     device_ref,
     find_device,
     nuki_errors,
+    register_tool,
     visible_devices,
     write_annotations,
 )
@@ -170,7 +171,7 @@ confirm_sync = confirm_with(plan_sync)
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="List devices", annotations=READ)
+    @register_tool(server, title="List devices", annotations=READ)
     @nuki_errors
     async def list_smartlocks(ctx: Context[AppState], limit: LimitArg = 50) -> SmartlockList:
         """List the Nuki devices (smart locks, Openers, Smart Doors) with their current state, door
@@ -183,7 +184,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             truncated=len(devices) > limit,
         )
 
-    @server.tool(title="Get one device", annotations=READ)
+    @register_tool(server, title="Get one device", annotations=READ)
     @nuki_errors
     async def get_smartlock(smartlock: SmartlockArg, ctx: Context[AppState]) -> SmartlockDetails:
         """Get one device in detail: lock state, door sensor, batteries, online status, admin PIN
@@ -196,7 +197,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     if settings.read_only:
         return
 
-    @server.tool(title="Sync a device", annotations=write_annotations(destructive=False, idempotent=True))
+    @register_tool(server, title="Sync a device", annotations=write_annotations(destructive=False, idempotent=True))
     @nuki_errors
     async def sync_smartlock(
         smartlock: SmartlockArg,

@@ -16,7 +16,7 @@ from nuki_mcp.context import AppState, app_state
 from nuki_mcp.nuki import codes
 from nuki_mcp.nuki.client import MAX_LOG_PAGE
 from nuki_mcp.nuki.models import Smartlock, SmartlockLog
-from nuki_mcp.tools.common import READ, find_device, nuki_errors, visible_devices
+from nuki_mcp.tools.common import READ, find_device, nuki_errors, register_tool, visible_devices
 from nuki_mcp.tools.views import DeviceRefView, device_ref_view
 
 _BOX = 1
@@ -181,7 +181,7 @@ def _check_action_fits(device: Smartlock, action: str) -> None:
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="List activity logs", annotations=READ)
+    @register_tool(server, title="List activity logs", annotations=READ)
     @nuki_errors
     async def list_smartlock_logs(
         ctx: Context[AppState],

@@ -22,6 +22,7 @@ from nuki_mcp.tools.common import (
     READ,
     ConfirmationTokenArg,
     nuki_errors,
+    register_tool,
     visible_devices,
     write_annotations,
 )
@@ -230,7 +231,7 @@ def delivery_view(log: WebhookLog) -> WebhookDeliveryView:
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="List webhooks", annotations=READ)
+    @register_tool(server, title="List webhooks", annotations=READ)
     @nuki_errors
     async def list_decentral_webhooks(ctx: Context[AppState]) -> WebhookList:
         """List the decentral webhooks registered for this account: their id, URL and the events
@@ -238,7 +239,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         webhooks = await app_state(ctx).client.list_decentral_webhooks()
         return WebhookList(webhooks=[webhook_view(w) for w in webhooks], total=len(webhooks))
 
-    @server.tool(title="Read webhook deliveries", annotations=READ)
+    @register_tool(server, title="Read webhook deliveries", annotations=READ)
     @nuki_errors
     async def get_webhook_logs(
         api_key_id: ApiKeyIdArg,
@@ -261,7 +262,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     if settings.read_only:
         return
 
-    @server.tool(title="Create a webhook", annotations=write_annotations(destructive=True, idempotent=False))
+    @register_tool(server, title="Create a webhook", annotations=write_annotations(destructive=True, idempotent=False))
     @nuki_errors
     async def create_decentral_webhook(
         webhook_url: WebhookUrlArg,
@@ -292,7 +293,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
 
         return await run_write(ctx, plan, confirmation, confirmation_token, CreateWebhookResult, perform)
 
-    @server.tool(title="Delete a webhook", annotations=write_annotations(destructive=True, idempotent=True))
+    @register_tool(server, title="Delete a webhook", annotations=write_annotations(destructive=True, idempotent=True))
     @nuki_errors
     async def delete_decentral_webhook(
         webhook_id: WebhookIdArg,

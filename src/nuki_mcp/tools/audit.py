@@ -1,0 +1,66 @@
+"""Toolset `audit`: audit_smartlocks, the read-only configuration audit (rules in `nuki_mcp/audit.py`)."""
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from nuki_mcp.audit import AuditReport, Severity
+from nuki_mcp.audit_collect import collect_audit
+from nuki_mcp.config import Settings
+from nuki_mcp.context import AppState, app_state
+from nuki_mcp.nuki.models import Smartlock
+from nuki_mcp.tools.common import READ, match_device, nuki_errors
+
+AuditSmartlockArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Audit only this device: its numeric smartlockId or its name (a unique part is enough). "
+        "Leave it out to audit every device and the account's webhooks.",
+    ),
+]
+MinSeverityArg = Annotated[
+    Severity,
+    Field(description="List only findings of this severity or worse: info (everything), warning or critical."),
+]
+
+
+def register(server: MCPServer[AppState], settings: Settings) -> None:
+    @server.tool(title="Audit the configuration", annotations=READ)
+    @nuki_errors
+    async def audit_smartlocks(
+        ctx: Context[AppState],
+        smartlock: AuditSmartlockArg = None,
+        min_severity: MinSeverityArg = "info",
+    ) -> AuditReport:
+        """Audit the security and health of the Nuki devices and who has access: weak batteries,
+        offline devices, missing admin PIN, blocked motor, door sensor problems, open doors, auto-lock
+        off, pairing on, auto-update off, Opener continuous mode, expired / disabled / unrestricted /
+        unused authorizations, missing webhooks. Returns counts by severity and the findings, most
+        severe first, each with its evidence and the tool call (or action on the device) that fixes it.
+        Read-only: it changes nothing; apply a fix only when the user asks for it. Takes a few seconds
+        on large accounts; for one device's plain state use get_smartlock instead."""
+        state = app_state(ctx)
+        select = None
+        if smartlock is not None:
+            wanted = smartlock
+
+            def select_one(devices: list[Smartlock]) -> list[Smartlock]:
+                return [match_device(devices, wanted)]
+
+            select = select_one
+
+        async def progress(done: int, total: int, message: str) -> None:
+            await ctx.report_progress(done, total, message)
+
+        return await collect_audit(
+            state.client,
+            now=state.clock.now(),
+            allow_list=state.guard.allow_list,
+            select=select,
+            min_severity=min_severity,
+            on_progress=progress,
+        )
