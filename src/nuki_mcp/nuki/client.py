@@ -195,18 +195,11 @@ class NukiClient:
             )
             return _Attempt(error, retryable=True)
         except httpx2.TimeoutException:
-            error = NukiTimeoutError(
-                f"The Nuki API did not answer within {self._timeout:g} s; "
-                "try again in a moment, or raise NUKI_TIMEOUT.",
-                outcome_unknown=not is_read,
-            )
-            return _Attempt(error, retryable=is_read)
+            problem = f"The Nuki API did not answer within {self._timeout:g} s"
+            return _ambiguous(NukiTimeoutError, problem, "or raise NUKI_TIMEOUT", is_read)
         except httpx2.TransportError:
-            error = NukiConnectionError(
-                "The connection to the Nuki API dropped before an answer arrived; try again in a moment.",
-                outcome_unknown=not is_read,
-            )
-            return _Attempt(error, retryable=is_read)
+            problem = "The connection to the Nuki API dropped before an answer arrived"
+            return _ambiguous(NukiConnectionError, problem, "", is_read)
         logger.debug("%s %s -> %d", method, path, response.status_code)
         if response.is_success:
             return response
@@ -429,6 +422,20 @@ class NukiClient:
 # --- helpers -----------------------------------------------------------------------------------
 
 T = TypeVar("T")
+
+
+def _ambiguous(
+    kind: type[NukiTimeoutError] | type[NukiConnectionError], problem: str, hint: str, is_read: bool
+) -> _Attempt:
+    """A failure after the request may have left: reads retry, writes must not be sent again."""
+    if is_read:
+        suffix = f", {hint}" if hint else ""
+        return _Attempt(kind(f"{problem}; try again in a moment{suffix}."), retryable=True)
+    message = (
+        f"{problem}, so the change may or may not have been applied and was not sent again; "
+        "read the current state before deciding whether to repeat it."
+    )
+    return _Attempt(kind(message, outcome_unknown=True), retryable=False)
 
 
 def _parse(response: httpx2.Response, adapter: TypeAdapter[T]) -> T:
