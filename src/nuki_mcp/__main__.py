@@ -1,7 +1,11 @@
-"""The `nuki-mcp` command: serve MCP on stdio or Streamable HTTP, or `check` the API token.
+"""The `nuki-mcp` command: serve MCP on stdio or Streamable HTTP, `check` the API token, or `audit`.
 
 Settings problems and bad flags are one line on stderr and exit code 2, never a traceback. Logs go to
 stderr; on stdio, stdout belongs to the protocol and nothing else is written to it.
+
+`nuki-mcp audit` exits 0 without critical findings, 1 with at least one (whatever `--min-severity`
+hides from the listing, so cron and CI see every critical problem), and 2 on errors: bad settings,
+or Nuki unreachable or rejecting the token (one line on stderr).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Literal, NoReturn
 import anyio
 
 from nuki_mcp import __version__
+from nuki_mcp.audit import SEVERITIES, Severity
 from nuki_mcp.config import CliOverrides, Settings, SettingsError, load_settings
 from nuki_mcp.http_app import DEFAULT_HOST, DEFAULT_PORT, build_http_app, check_http_settings, endpoint_url, is_loopback
 
@@ -27,7 +32,7 @@ EXIT_USAGE = 2
 
 logger = logging.getLogger("nuki_mcp")
 
-Command = Literal["serve", "check"]
+Command = Literal["serve", "check", "audit"]
 TransportName = Literal["stdio", "http"]
 
 
@@ -47,6 +52,8 @@ class CliArgs:
     host: str
     port: int
     overrides: CliOverrides
+    json_output: bool = False
+    min_severity: Severity = "info"
 
 
 def _port(raw: str) -> int:
@@ -91,9 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="host names clients use to reach a non-loopback bind (NUKI_MCP_ALLOWED_HOSTS)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{check}")
+    commands = parser.add_subparsers(dest="command", metavar="{check,audit}")
     check = commands.add_parser("check", help="verify the API token and show what its scopes allow")
     _add_settings_flags(check)
+    audit = commands.add_parser(
+        "audit",
+        help="audit the configuration of every device; exit 1 if anything is critical",
+        description="Audit the configuration of the Nuki devices and their authorizations. Exit code 0: "
+        "no critical findings; 1: at least one critical finding (even if --min-severity hides it); "
+        "2: an error (settings, or Nuki unreachable or rejecting the token).",
+    )
+    _add_settings_flags(audit)
+    audit.add_argument("--json", action="store_true", dest="json_output", help="print the report as JSON")
+    audit.add_argument(
+        "--min-severity",
+        choices=SEVERITIES,
+        default="info",
+        help="list only findings of this severity or worse (default: info, i.e. all)",
+    )
     return parser
 
 
@@ -110,8 +132,17 @@ def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
 
     transport = "http" if text("transport") == "http" else "stdio"
     port: object = getattr(namespace, "port", DEFAULT_PORT)
+    command: Command = "serve"
+    if text("command") == "check":
+        command = "check"
+    elif text("command") == "audit":
+        command = "audit"
+    min_severity: Severity = "info"
+    for severity in SEVERITIES:
+        if text("min_severity") == severity:
+            min_severity = severity
     return CliArgs(
-        command="check" if text("command") == "check" else "serve",
+        command=command,
         transport=transport,
         host=text("host") or DEFAULT_HOST,
         port=port if isinstance(port, int) else DEFAULT_PORT,
@@ -126,11 +157,13 @@ def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
             allowed_hosts=text("allowed_hosts"),
             demo=flag("demo"),
         ),
+        json_output=flag("json_output"),
+        min_severity=min_severity,
     )
 
 
-def configure_logging() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At INFO, httpx2 logs every request URL including its query string.
     for name in ("httpx2", "httpcore2"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -144,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             configure_logging()
             return _check(settings)
+        if args.command == "audit":
+            configure_logging(logging.WARNING)  # stderr stays quiet for cron: only problems
+            return _audit(settings, as_json=args.json_output, min_severity=args.min_severity)
         if args.transport == "http":
             check_http_settings(settings, args.host)
         configure_logging()
@@ -243,6 +279,38 @@ def _check(settings: Settings) -> int:
         sys.stdout.write("\n".join(report.lines()) + "\n")
         sys.stdout.flush()
         return EXIT_OK
+
+    return anyio.run(run)
+
+
+def _audit(settings: Settings, *, as_json: bool, min_severity: Severity) -> int:
+    from nuki_mcp.audit_collect import collect_audit
+    from nuki_mcp.audit_render import render_json, render_text
+    from nuki_mcp.clock import SystemClock
+    from nuki_mcp.guard import DeviceAllowList
+    from nuki_mcp.nuki.client import NukiClient
+    from nuki_mcp.nuki.errors import NukiError
+
+    token = settings.api_token.get_secret_value() if settings.api_token is not None else ""
+    transport = None
+    if settings.demo:
+        from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
+
+        token, transport = DEMO_TOKEN, NukiSimulator().transport()
+    clock = SystemClock()
+
+    async def run() -> int:
+        async with NukiClient(token, base_url=settings.api_url, timeout=settings.timeout, transport=transport) as c:
+            try:
+                report = await collect_audit(
+                    c, now=clock.now(), allow_list=DeviceAllowList(settings.devices), min_severity=min_severity
+                )
+            except NukiError as exc:
+                _fail(str(exc))
+                return EXIT_USAGE  # 2: the audit could not run (1 means "critical findings")
+        sys.stdout.write(render_json(report) if as_json else render_text(report, demo=settings.demo))
+        sys.stdout.flush()
+        return EXIT_FAILED if report.has_critical else EXIT_OK
 
     return anyio.run(run)
 

@@ -15,9 +15,10 @@ def register_prompts(server: MCPServer[AppState], settings: Settings) -> None:
         return (
             "Audit my Nuki locks. Call audit_smartlocks (all devices, all severities). Then report, most "
             "severe first: for each finding, the device, what is wrong (with the evidence the tool returned), "
-            "why it matters for the security of the home, and the exact fix (the tool and arguments it names, "
-            "or what to do on the device). Group findings by device, end with a short summary of counts by "
-            "severity, and do not change anything unless I ask you to."
+            "why it matters for the security of the home, and the exact fix (the tool call in its fix field, "
+            "or what to do on the device). Group findings by device, say plainly when something could not be "
+            "checked (the token lacks a scope), end with a short summary of counts by severity, and do not "
+            "change anything unless I ask you to; every change will ask me to confirm it."
         )
 
     @server.prompt(name="secure_home", title="Secure my home")

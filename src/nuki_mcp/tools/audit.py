@@ -61,6 +61,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             now=state.clock.now(),
             allow_list=state.guard.allow_list,
             select=select,
+            include_webhooks=smartlock is None,
             min_severity=min_severity,
             on_progress=progress,
         )
