@@ -16,13 +16,14 @@ from mcp.server.mcpserver import MCPServer
 
 from nuki_mcp import __version__
 from nuki_mcp.clock import Clock, SystemClock
+from nuki_mcp.compact_schemas import CompactSchemaServer
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
 from nuki_mcp.context import AppState
 from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guard
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
-from nuki_mcp.tools import account, actions, advanced, auths, config, devices, logs, webhooks
+from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, logs, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
     "webhooks": webhooks.register,
     "account": account.register,
     "advanced": advanced.register,
+    "audit": audit.register,
 }
 
 
@@ -88,7 +90,7 @@ def create_server(
             finally:
                 holder.state = None
 
-    server = MCPServer[AppState](
+    server = CompactSchemaServer(
         SERVER_NAME,
         title="Nuki smart locks",
         version=__version__,

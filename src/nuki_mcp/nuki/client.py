@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self, TypeVar, cast
 
 import httpx2
 from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
@@ -215,8 +215,7 @@ class NukiClient:
         return _parse(await self._request("GET", path, params=params), TypeAdapter(model))
 
     async def _get_list(self, path: str, model: type[M], params: Mapping[str, QueryValue] | None = None) -> list[M]:
-        adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # pyright: ignore[reportInvalidTypeForm]
-        return _parse(await self._request("GET", path, params=params), adapter)
+        return _parse(await self._request("GET", path, params=params), _list_adapter(model))
 
     async def _send(self, method: str, path: str, body: RequestModel | list[str] | None = None) -> None:
         await self._request(method, path, body=body)
@@ -436,6 +435,19 @@ def _ambiguous(
         "read the current state before deciding whether to repeat it."
     )
     return _Attempt(kind(message, outcome_unknown=True), retryable=False)
+
+
+_LIST_ADAPTERS: dict[type[BaseModel], object] = {}
+
+
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    """`TypeAdapter(list[model])`, built once per model: building one costs more than parsing a response."""
+    cached = _LIST_ADAPTERS.get(model)
+    if cached is not None:
+        return cast("TypeAdapter[list[M]]", cached)
+    adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # pyright: ignore[reportInvalidTypeForm]
+    _LIST_ADAPTERS[model] = adapter
+    return adapter
 
 
 def _parse(response: httpx2.Response, adapter: TypeAdapter[T]) -> T:

@@ -25,8 +25,8 @@ SmartlockArg = Annotated[
     Field(
         min_length=1,
         max_length=200,
-        description="The device: its numeric smartlockId or its name (case-insensitive; a unique part of "
-        "the name is enough). Use list_smartlocks to see the devices.",
+        description="The device's smartlockId or name (case-insensitive; a unique part is enough), "
+        "as list_smartlocks shows.",
     ),
 ]
 LimitArg = Annotated[int, Field(ge=1, le=200, description="Return at most this many items.")]
@@ -35,9 +35,8 @@ ConfirmationTokenArg = Annotated[
     Field(
         default=None,
         max_length=200,
-        description="Only for the two-step confirmation: the confirmation_token returned by the first call "
-        "of this tool. Repeat the call with exactly the same arguments plus this token, and only after "
-        "the user has approved the summary.",
+        description="Second step of a confirmation: the confirmation_token of the first call, sent with the "
+        "same arguments only after the user approved its summary.",
     ),
 ]
 
@@ -98,7 +97,7 @@ def _candidates(devices: list[Smartlock]) -> str:
 def match_device(devices: list[Smartlock], wanted: str) -> Smartlock:
     """Pick one device by id, exact name, then unique prefix or substring; refuse ambiguity."""
     key = wanted.strip()
-    if key.isdigit():
+    if key.isascii() and key.isdigit():  # str.isdigit alone accepts "¹", which int() rejects
         by_id = [d for d in devices if d.smartlock_id == int(key)]
         if by_id:
             return by_id[0]

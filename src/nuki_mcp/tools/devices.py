@@ -190,9 +190,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         """Get one device in detail: lock state, door sensor, batteries, online status, admin PIN
         state, firmware, the key settings (auto-lock, pairing, LED, timeouts, ...) and which actions
         it supports. Use it to answer "is X locked?" or before changing a setting."""
-        state = app_state(ctx)
-        device = await find_device(state, smartlock)
-        return smartlock_details(await state.client.get_smartlock(device.smartlock_id))
+        # GET /smartlock already returns every device in full (config, advanced config, state): one
+        # request to Nuki, not a second GET /smartlock/{id} of what was just read.
+        return smartlock_details(await find_device(app_state(ctx), smartlock))
 
     if settings.read_only:
         return

@@ -43,20 +43,14 @@ _ARGUMENTS = TypeAdapter(dict[str, JsonValue])
 class WriteResult(BaseModel):
     """Fields every write tool returns."""
 
-    status: WriteStatus = Field(
-        description="done: sent to Nuki; not_done: declined, cancelled or not confirmed (see reason); "
-        "confirmation_required: nothing was sent yet, show the summary to the user and, once they approve, "
-        "repeat the call with the same arguments plus confirmation_token"
-    )
-    summary: str = Field(description="Exactly what this call does (or would do)")
+    # These descriptions repeat in the output schema of every write tool, so each says only what its
+    # name does not; `reason` spells out what to do next whenever there is something to do.
+    status: WriteStatus = Field(description="confirmation_required: nothing was sent yet; reason says what to do")
+    summary: str = Field(description="What this call does (or would do)")
     reason: str | None = Field(default=None, description="Why it was not done, or what to do next")
-    confirmation_token: str | None = Field(
-        default=None, description="Single-use token for the repeated call (status confirmation_required only)"
-    )
-    expires_in_s: int | None = Field(default=None, description="Seconds until confirmation_token expires")
-    confirmed_by: str | None = Field(
-        default=None, description="How the write was confirmed: elicitation, token, off or not_required"
-    )
+    confirmation_token: str | None = None
+    expires_in_s: int | None = None
+    confirmed_by: str | None = Field(default=None, description="elicitation, token, off or not_required")
 
     def audit_outcome(self) -> str:
         return self.status
@@ -185,5 +179,8 @@ async def run_write(
     except NukiError as exc:
         audit(method, "outcome_unknown" if exc.outcome_unknown else "error", str(exc))
         raise ToolError(str(exc)) from None
+    except ToolError as exc:
+        audit(method, "refused", str(exc))
+        raise
     audit(method, result.audit_outcome())
     return result

@@ -1,0 +1,78 @@
+"""Tool schemas without pydantic's filler: what `tools/list` sends costs the model tokens on every turn.
+
+Pydantic titles every property and model after its own name (`auto_lock` gets `"title": "Auto Lock"`)
+and marks every optional field `"default": null`; in an output schema a default tells the reader
+nothing at all. `title` and `default` are annotations in JSON Schema, so dropping them changes nothing
+a schema accepts or produces, and the property names and `required` lists still say the same. This
+project never sets a JSON Schema title of its own (a tool's title is `Tool.title`, which stays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Final
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import Tool
+from pydantic import JsonValue
+
+from nuki_mcp.context import AppState
+
+# Keywords whose value maps names to subschemas (a property may well be called "title").
+_SCHEMA_MAPS: Final = frozenset({"properties", "$defs", "definitions", "patternProperties", "dependentSchemas"})
+# Keywords whose value is data or a list of names, never a schema.
+_DATA: Final = frozenset({"enum", "const", "examples", "required", "default"})
+
+
+def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str, JsonValue]:
+    """`schema` without titles and null defaults; an output schema (`output`) keeps no defaults at all."""
+    compacted: dict[str, JsonValue] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key == "default" and (output or value is None):
+            continue
+        if key in _DATA:
+            compacted[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            compacted[key] = {name: _compact(sub, output=output) for name, sub in value.items()}
+        else:
+            compacted[key] = _compact(value, output=output)
+    return compacted
+
+
+def _compact(value: JsonValue, *, output: bool) -> JsonValue:
+    if isinstance(value, dict):
+        return compact_schema(value, output=output)
+    if isinstance(value, list):
+        return [_compact(item, output=output) for item in value]
+    return value
+
+
+class _CompactedSchemas:
+    """Each tool's compacted schemas, computed once: tools/list is asked at least once per session."""
+
+    def __init__(self) -> None:
+        # tool name -> (the SDK's input schema, its output schema, their compacted forms)
+        self._by_tool: dict[str, tuple[object, object, dict[str, JsonValue], dict[str, JsonValue] | None]] = {}
+
+    def tool(self, tool: Tool) -> Tool:
+        hit = self._by_tool.get(tool.name)
+        # The SDK hands out fresh copies each time: compare by value (far cheaper than compacting again).
+        if hit is None or hit[0] != tool.input_schema or hit[1] != tool.output_schema:
+            output = None if tool.output_schema is None else compact_schema(tool.output_schema, output=True)
+            hit = (tool.input_schema, tool.output_schema, compact_schema(tool.input_schema, output=False), output)
+            self._by_tool[tool.name] = hit
+        return tool.model_copy(update={"input_schema": hit[2], "output_schema": hit[3]})
+
+
+class CompactSchemaServer(MCPServer[AppState]):
+    """An `MCPServer` whose `tools/list` carries compact schemas; arguments are validated as before."""
+
+    @cached_property
+    def _compacted(self) -> _CompactedSchemas:
+        return _CompactedSchemas()
+
+    async def list_tools(self) -> list[Tool]:
+        return [self._compacted.tool(tool) for tool in await super().list_tools()]

@@ -1,0 +1,104 @@
+"""tools/list carries compact schemas that still accept and describe exactly what the tools do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pydantic import JsonValue
+
+from nuki_mcp.compact_schemas import compact_schema
+from nuki_mcp.demo.household import FRONT_DOOR_ID
+from tests.support import Harness, call_ok
+
+pytestmark = pytest.mark.anyio
+
+
+def test_compaction_drops_generated_titles_and_null_defaults_but_keeps_a_property_called_title() -> None:
+    schema: dict[str, JsonValue] = {
+        "title": "renameArguments",
+        "type": "object",
+        "properties": {
+            "title": {"title": "Title", "type": "string", "description": "The new title"},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "title": "Note"},
+            "limit": {"type": "integer", "default": 50, "title": "Limit"},
+        },
+        "required": ["title"],
+    }
+    assert compact_schema(schema, output=False) == {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "description": "The new title"},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "limit": {"type": "integer", "default": 50},
+        },
+        "required": ["title"],
+    }
+
+
+def test_an_output_schema_keeps_no_defaults_and_enum_values_stay_untouched() -> None:
+    schema: dict[str, JsonValue] = {
+        "$defs": {"Ref": {"title": "Ref", "type": "object", "properties": {"id": {"type": "integer"}}}},
+        "properties": {
+            "status": {"enum": ["done", "title"], "type": "string", "default": "done"},
+            "ref": {"$ref": "#/$defs/Ref", "default": {"id": 1}},
+        },
+    }
+    assert compact_schema(schema, output=True) == {
+        "$defs": {"Ref": {"type": "object", "properties": {"id": {"type": "integer"}}}},
+        "properties": {"status": {"enum": ["done", "title"], "type": "string"}, "ref": {"$ref": "#/$defs/Ref"}},
+    }
+
+
+def _annotations_left(schema: JsonValue, path: str = "") -> list[str]:
+    """Where a schema (not a property name) still has a title or a null default."""
+    found: list[str] = []
+    if isinstance(schema, list):
+        for n, item in enumerate(schema):
+            found += _annotations_left(item, f"{path}/{n}")
+    elif isinstance(schema, dict):
+        if isinstance(schema.get("title"), str):
+            found.append(f"{path}/title")
+        if "default" in schema and schema["default"] is None:
+            found.append(f"{path}/default")
+        for key, value in schema.items():
+            if key in ("properties", "$defs") and isinstance(value, dict):
+                for name, sub in value.items():
+                    found += _annotations_left(sub, f"{path}/{key}/{name}")
+            elif key not in ("enum", "const", "default", "required"):
+                found += _annotations_left(value, f"{path}/{key}")
+    return found
+
+
+async def test_listed_tool_schemas_carry_no_generated_titles_or_null_defaults(tmp_path: Path) -> None:
+    async with Harness(tmp_path).client() as client:
+        tools = (await client.list_tools()).tools
+    for tool in tools:
+        assert _annotations_left(tool.input_schema) == [], tool.name
+        assert _annotations_left(tool.output_schema or {}) == [], tool.name
+
+
+async def test_real_results_validate_against_the_listed_compact_output_schemas(tmp_path: Path) -> None:
+    async with Harness(tmp_path).client() as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        results = {
+            "list_smartlocks": await call_ok(client, "list_smartlocks"),
+            "get_smartlock": await call_ok(client, "get_smartlock", {"smartlock": "Cellar"}),
+            "lock_smartlock": await call_ok(client, "lock_smartlock", {"smartlock": str(FRONT_DOOR_ID), "wait": False}),
+            "audit_smartlocks": await call_ok(client, "audit_smartlocks"),
+        }
+    for name, result in results.items():
+        schema = tools[name].output_schema
+        assert schema is not None
+        jsonschema.validate(result, schema)
+
+
+async def test_the_listed_compact_input_schema_still_rejects_what_the_tool_rejects(tmp_path: Path) -> None:
+    async with Harness(tmp_path).client() as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    schema = tools["list_smartlocks"].input_schema
+    jsonschema.validate({"limit": 5}, schema)
+    for wrong in ({"limit": 0}, {"limit": "five"}, {"limit": None}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, schema)
