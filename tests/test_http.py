@@ -21,7 +21,6 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from pydantic import SecretStr
@@ -33,11 +32,11 @@ from nuki_mcp.demo import NukiSimulator
 from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.http_app import build_http_app
 from nuki_mcp.server import create_server
+from tests.http_server import DEADLINE_S, uvicorn_in_thread
 from tests.support import Elicitations, call_ok
 
 pytestmark = pytest.mark.anyio
 
-DEADLINE_S = 30.0
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -49,25 +48,6 @@ INITIALIZE = {
     },
 }
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-
-
-@contextmanager
-def uvicorn_in_thread(app: ASGIApp) -> Generator[str]:
-    """Serve `app` on a socket bound before the thread starts, so no readiness wait is needed."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    port: int = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=DEADLINE_S)
-        sock.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
 
 
 @dataclass

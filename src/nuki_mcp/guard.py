@@ -152,7 +152,7 @@ class ConfirmationTokens:
     def redeem(self, binding: str, token: str) -> None:
         """Accept the token once for exactly this binding, or raise `GuardRefusal`."""
         parts = token.strip().split(".")
-        if len(parts) != 3 or not parts[1].isdigit():
+        if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()):
             raise GuardRefusal(
                 "The confirmation_token is not valid; call the tool again without confirmation_token to get a new one."
             )

@@ -46,7 +46,7 @@ def register_resources(server: MCPServer[AppState], holder: StateHolder) -> None
         mime_type="application/json",
     )
     async def smartlock_resource(smartlock_id: str, ctx: Context[AppState]) -> str:
-        if not smartlock_id.isdigit():
+        if not (smartlock_id.isascii() and smartlock_id.isdigit()):
             raise ResourceError(f"{smartlock_id!r} is not a smartlockId; read nuki://smartlocks for the ids.")
         state = app_state(ctx)
         try:
