@@ -454,9 +454,17 @@ def _parse(response: httpx2.Response, adapter: TypeAdapter[T]) -> T:
     try:
         return adapter.validate_json(response.content)
     except ValidationError as exc:
+        method, path = response.request.method, response.request.url.path
+        if method == "GET":
+            raise NukiResponseError(
+                f"Nuki answered {method} {path} with data this client cannot read ({exc.error_count()} "
+                "problem(s)); check that NUKI_API_URL is the Nuki Web API."
+            ) from None
+        # The write was accepted (2xx); only its answer is unreadable, so repeating it could apply it twice.
         raise NukiResponseError(
-            f"Nuki answered {response.request.method} {response.request.url.path} with data this client "
-            f"cannot read ({exc.error_count()} problem(s)); check that NUKI_API_URL is the Nuki Web API."
+            f"Nuki accepted {method} {path} but answered with data this client cannot read, so the change "
+            "was probably applied and was not sent again; read the current state before repeating it.",
+            outcome_unknown=True,
         ) from None
 
 

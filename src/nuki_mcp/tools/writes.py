@@ -177,7 +177,7 @@ async def run_write(
     try:
         result = await perform(method)
     except NukiError as exc:
-        audit(method, "outcome_unknown" if exc.outcome_unknown else "error", str(exc))
+        audit(method, "unknown" if exc.outcome_unknown else "error", str(exc))
         raise ToolError(str(exc)) from None
     except ToolError as exc:
         audit(method, "refused", str(exc))
