@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import get_args
 
 import pytest
 from pydantic import JsonValue
 
 from nuki_mcp.demo.household import BACK_DOOR_ID, CELLAR_ID, FRONT_DOOR_ID, OPENER_ID
-from nuki_mcp.nuki import codes
-from nuki_mcp.tools.config import TimezoneName
 from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps
 
 pytestmark = pytest.mark.anyio
@@ -330,10 +327,6 @@ async def test_a_device_outside_the_allow_list_cannot_be_changed(tmp_path: Path)
         error = await call_error(client, "update_config", {"smartlock": str(CELLAR_ID), "led_enabled": False})
     assert "No device matches" in error
     assert harness.sim.writes() == []
-
-
-def test_the_timezone_names_are_exactly_the_nuki_timezone_table() -> None:
-    assert get_args(TimezoneName) == codes.TIMEZONES
 
 
 # --- confirmation --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar, get_args
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -684,7 +684,7 @@ def admin_pin_state_name(code: int) -> str:
 # --- timezones (`config.timezoneId`) -------------------------------------------------------------
 
 # Index = timezone id (0-45), as in the Bluetooth API; live dumps of German locks show 37.
-TIMEZONES: Final = (
+TimezoneName = Literal[
     "Africa/Cairo",
     "Africa/Lagos",
     "Africa/Maputo",
@@ -731,7 +731,8 @@ TIMEZONES: Final = (
     "Pacific/Guam",
     "Pacific/Honolulu",
     "Pacific/Pago_Pago",
-)
+]
+TIMEZONES: Final[tuple[TimezoneName, ...]] = get_args(TimezoneName)
 _TIMEZONE_IDS: Final = _frozen({name.casefold(): tz_id for tz_id, name in enumerate(TIMEZONES)})
 
 

@@ -54,55 +54,6 @@ _JSON_OBJECT = TypeAdapter(dict[str, JsonValue])
 _INT32_MAX = 2_147_483_647
 _CONFIG_TOOL = write_annotations(destructive=True, idempotent=True)
 
-# Nuki's timezone ids 0-45 by IANA name (codes.TIMEZONES; a test keeps the two identical).
-TimezoneName = Literal[
-    "Africa/Cairo",
-    "Africa/Lagos",
-    "Africa/Maputo",
-    "Africa/Nairobi",
-    "America/Anchorage",
-    "America/Argentina/Buenos_Aires",
-    "America/Chicago",
-    "America/Denver",
-    "America/Halifax",
-    "America/Los_Angeles",
-    "America/Manaus",
-    "America/Mexico_City",
-    "America/New_York",
-    "America/Phoenix",
-    "America/Regina",
-    "America/Santiago",
-    "America/Sao_Paulo",
-    "America/St_Johns",
-    "Asia/Bangkok",
-    "Asia/Dubai",
-    "Asia/Hong_Kong",
-    "Asia/Jerusalem",
-    "Asia/Karachi",
-    "Asia/Kathmandu",
-    "Asia/Kolkata",
-    "Asia/Riyadh",
-    "Asia/Seoul",
-    "Asia/Shanghai",
-    "Asia/Tehran",
-    "Asia/Tokyo",
-    "Asia/Yangon",
-    "Australia/Adelaide",
-    "Australia/Brisbane",
-    "Australia/Darwin",
-    "Australia/Hobart",
-    "Australia/Perth",
-    "Australia/Sydney",
-    "Europe/Berlin",
-    "Europe/Helsinki",
-    "Europe/Istanbul",
-    "Europe/London",
-    "Europe/Moscow",
-    "Pacific/Auckland",
-    "Pacific/Guam",
-    "Pacific/Honolulu",
-    "Pacific/Pago_Pago",
-]
 # Smart locks take these three; "fixed" exists only on the Opener and the Smart Door.
 LockBatteryTypeName = Literal["alkali", "accumulator", "lithium"]
 
@@ -138,7 +89,7 @@ AdvertisingModeArg = Annotated[
     Field(description="Bluetooth advertising interval: slower saves battery but the app reacts later."),
 ]
 TimezoneArg = Annotated[
-    TimezoneName | None,
+    codes.TimezoneName | None,
     Field(description="The device's timezone (IANA name), which its time-limited access rules use."),
 ]
 AutoLockArg = Annotated[
