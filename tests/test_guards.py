@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from nuki_mcp.clock import ManualClock
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
+from nuki_mcp.guard import ConfirmationTokens
 from tests.support import CANARY_TOKEN, ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps, rows
 
 pytestmark = pytest.mark.anyio
@@ -260,3 +262,9 @@ async def test_the_token_never_appears_in_results_errors_or_the_audit_log(tmp_pa
             seen.append(dumps(result.model_dump()))
     seen.append(harness.audit_path.read_text())
     assert all(CANARY_TOKEN not in text for text in seen)
+
+
+def test_neither_the_confirmation_secret_nor_the_api_token_shows_in_a_repr(tmp_path: Path) -> None:
+    tokens = ConfirmationTokens(clock=ManualClock(), secret=b"s3cr3t-hmac-key-that-must-not-print")
+    assert "s3cr3t" not in repr(tokens)
+    assert CANARY_TOKEN not in repr(Harness(tmp_path).settings())

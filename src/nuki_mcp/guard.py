@@ -140,8 +140,8 @@ class ConfirmationTokens:
 
     clock: Clock
     ttl_s: float = 120.0
-    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    _used: dict[str, float] = field(default_factory=dict[str, float])
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    _used: dict[str, float] = field(default_factory=dict[str, float], repr=False)
 
     def issue(self, binding: str) -> IssuedToken:
         nonce = secrets.token_urlsafe(12)
