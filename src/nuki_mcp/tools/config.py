@@ -470,6 +470,30 @@ def _given(**arguments: JsonValue) -> dict[str, JsonValue]:
     return given
 
 
+def _read_modify_write_plan(
+    tool: str,
+    action: str,
+    device: Smartlock,
+    current: BaseModel | None,
+    what: str,
+    settings: Mapping[str, Setting],
+    given: Mapping[str, JsonValue],
+    write_model: type[B],
+) -> RequestPlan[B]:
+    """The plan of a config write: the complete `current` object with only the given settings changed."""
+    if current is None:
+        raise _no_config(device, what)
+    diff = diff_settings(settings, given, current)
+    _require_changes(device, diff)
+    return RequestPlan(
+        tool=tool,
+        summary=_summary(action, device, diff.changes),
+        device=device_ref(device),
+        changes=diff.changes,
+        request=write_model.from_current(current, diff.wire),
+    )
+
+
 @nuki_errors
 async def plan_update_smartlock(
     smartlock: SmartlockArg,
@@ -522,16 +546,15 @@ async def plan_update_config(
         timezone=timezone,
     )
     device = await _read(ctx, smartlock)
-    if device.config is None:
-        raise _no_config(device, "configuration")
-    diff = diff_settings(CONFIG_SETTINGS, given, device.config)
-    _require_changes(device, diff)
-    return RequestPlan(
-        tool="update_config",
-        summary=_summary("Change the configuration of", device, diff.changes),
-        device=device_ref(device),
-        changes=diff.changes,
-        request=SmartlockConfigWrite.from_current(device.config, diff.wire),
+    return _read_modify_write_plan(
+        "update_config",
+        "Change the configuration of",
+        device,
+        device.config,
+        "configuration",
+        CONFIG_SETTINGS,
+        given,
+        SmartlockConfigWrite,
     )
 
 
@@ -568,17 +591,15 @@ async def plan_update_advanced_config(
     )
     device = await _read(ctx, smartlock)
     _require_advanced_kind(device, "lock")
-    current = device.advanced_config
-    if current is None:
-        raise _no_config(device, "advanced configuration")
-    diff = diff_settings(LOCK_ADVANCED_SETTINGS, given, current)
-    _require_changes(device, diff)
-    return RequestPlan(
-        tool="update_advanced_config",
-        summary=_summary("Change the advanced configuration of", device, diff.changes),
-        device=device_ref(device),
-        changes=diff.changes,
-        request=AdvancedConfigWrite.from_current(current, diff.wire),
+    return _read_modify_write_plan(
+        "update_advanced_config",
+        "Change the advanced configuration of",
+        device,
+        device.advanced_config,
+        "advanced configuration",
+        LOCK_ADVANCED_SETTINGS,
+        given,
+        AdvancedConfigWrite,
     )
 
 
@@ -629,17 +650,15 @@ async def plan_update_opener_advanced_config(
     )
     device = await _read(ctx, smartlock)
     _require_advanced_kind(device, "opener")
-    current = device.opener_advanced_config
-    if current is None:
-        raise _no_config(device, "Opener advanced configuration")
-    diff = diff_settings(OPENER_ADVANCED_SETTINGS, given, current)
-    _require_changes(device, diff)
-    return RequestPlan(
-        tool="update_opener_advanced_config",
-        summary=_summary("Change the Opener advanced configuration of", device, diff.changes),
-        device=device_ref(device),
-        changes=diff.changes,
-        request=OpenerAdvancedConfigWrite.from_current(current, diff.wire),
+    return _read_modify_write_plan(
+        "update_opener_advanced_config",
+        "Change the Opener advanced configuration of",
+        device,
+        device.opener_advanced_config,
+        "Opener advanced configuration",
+        OPENER_ADVANCED_SETTINGS,
+        given,
+        OpenerAdvancedConfigWrite,
     )
 
 
@@ -670,17 +689,15 @@ async def plan_update_smartdoor_advanced_config(
     )
     device = await _read(ctx, smartlock)
     _require_advanced_kind(device, "smartdoor")
-    current = device.smartdoor_advanced_config
-    if current is None:
-        raise _no_config(device, "Smart Door advanced configuration")
-    diff = diff_settings(SMARTDOOR_ADVANCED_SETTINGS, given, current)
-    _require_changes(device, diff)
-    return RequestPlan(
-        tool="update_smartdoor_advanced_config",
-        summary=_summary("Change the Smart Door advanced configuration of", device, diff.changes),
-        device=device_ref(device),
-        changes=diff.changes,
-        request=SmartdoorAdvancedConfigWrite.from_current(current, diff.wire),
+    return _read_modify_write_plan(
+        "update_smartdoor_advanced_config",
+        "Change the Smart Door advanced configuration of",
+        device,
+        device.smartdoor_advanced_config,
+        "Smart Door advanced configuration",
+        SMARTDOOR_ADVANCED_SETTINGS,
+        given,
+        SmartdoorAdvancedConfigWrite,
     )
 
 
