@@ -154,6 +154,8 @@ async def _execute(
 ) -> ActionResult:
     state = app_state(ctx)
     target_ref = plan.target()
+    # Re-read rather than reuse the plan's device: on the 2025-11-25 era the plan was read before the
+    # human answered, which may be minutes ago, and waiting for the target state needs the state now.
     before_device = await state.client.get_smartlock(target_ref.smartlock_id)
     before = device_state_view(before_device)
     result = ActionResult(
