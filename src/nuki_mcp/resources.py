@@ -52,9 +52,9 @@ def register_resources(server: MCPServer[AppState], holder: StateHolder) -> None
         try:
             devices = await visible_devices(state)
             match = next((d for d in devices if d.smartlock_id == int(smartlock_id)), None)
-            if match is None:
-                raise ResourceError(f"No visible device has id {smartlock_id}; read nuki://smartlocks for the ids.")
-            device = await state.client.get_smartlock(match.smartlock_id)
         except NukiError as exc:
             raise ResourceError(str(exc)) from None
-        return smartlock_details(device).model_dump_json(indent=2)
+        if match is None:
+            raise ResourceError(f"No visible device has id {smartlock_id}; read nuki://smartlocks for the ids.")
+        # GET /smartlock already returns every device in full, as get_smartlock relies on too.
+        return smartlock_details(match).model_dump_json(indent=2)
