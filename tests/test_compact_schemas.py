@@ -10,12 +10,12 @@ from pydantic import JsonValue
 
 from nuki_mcp.compact_schemas import compact_schema
 from nuki_mcp.demo.household import FRONT_DOOR_ID
-from tests.support import Harness, call_ok
+from tests.support import Harness, call_ok, obj
 
 pytestmark = pytest.mark.anyio
 
 
-def test_compaction_drops_generated_titles_and_null_defaults_but_keeps_a_property_called_title() -> None:
+def test_input_compaction_drops_titles_and_lists_an_argument_defaulting_to_null_as_its_plain_type() -> None:
     schema: dict[str, JsonValue] = {
         "title": "renameArguments",
         "type": "object",
@@ -30,10 +30,27 @@ def test_compaction_drops_generated_titles_and_null_defaults_but_keeps_a_propert
         "type": "object",
         "properties": {
             "title": {"type": "string", "description": "The new title"},
-            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "note": {"type": "string"},
             "limit": {"type": "integer", "default": 50},
         },
         "required": ["title"],
+    }
+
+
+def test_a_nullable_argument_with_a_default_other_than_null_keeps_its_null_alternative() -> None:
+    schema: dict[str, JsonValue] = {
+        "properties": {
+            "code": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": 5},
+            "ref": {"anyOf": [{"$ref": "#/$defs/Ref"}, {"type": "null"}], "default": None, "description": "A ref"},
+            "either": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}], "default": None},
+        }
+    }
+    assert compact_schema(schema, output=False) == {
+        "properties": {
+            "code": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": 5},
+            "ref": {"$ref": "#/$defs/Ref", "description": "A ref"},
+            "either": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+        }
     }
 
 
@@ -102,3 +119,17 @@ async def test_the_listed_compact_input_schema_still_rejects_what_the_tool_rejec
     for wrong in ({"limit": 0}, {"limit": "five"}, {"limit": None}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(wrong, schema)
+
+
+async def test_an_explicit_null_for_an_argument_listed_without_null_is_still_accepted_as_left_out(
+    tmp_path: Path,
+) -> None:
+    async with Harness(tmp_path).client() as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        with_nulls = await call_ok(client, "list_smartlock_logs", {"smartlock": None, "action": None, "limit": 3})
+        left_out = await call_ok(client, "list_smartlock_logs", {"limit": 3})
+    smartlock = obj(tools["list_smartlock_logs"].input_schema, "properties")["smartlock"]
+    assert isinstance(smartlock, dict)
+    assert smartlock["type"] == "string"
+    assert "anyOf" not in smartlock
+    assert with_nulls == left_out

@@ -5,6 +5,10 @@ and marks every optional field `"default": null`; in an output schema a default 
 nothing at all. `title` and `default` are annotations in JSON Schema, so dropping them changes nothing
 a schema accepts or produces, and the property names and `required` lists still say the same. This
 project never sets a JSON Schema title of its own (a tool's title is `Tool.title`, which stays).
+
+An input argument that defaults to null (`limit: int | None = None`) is listed as its plain type:
+leaving it out already means null, so the model never needs the `anyOf [..., null]` spelled out.
+The tool still accepts an explicit null; the listed schema is only the simpler way to call it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,12 @@ _DATA: Final = frozenset({"enum", "const", "examples", "required", "default"})
 
 
 def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str, JsonValue]:
-    """`schema` without titles and null defaults; an output schema (`output`) keeps no defaults at all."""
+    """`schema` without titles and null defaults; an output schema (`output`) keeps no defaults at all.
+
+    In an input schema, an argument that defaults to null loses its `null` alternative as well.
+    """
+    if not output and "default" in schema and schema["default"] is None:
+        schema = _without_null_alternative(schema)
     compacted: dict[str, JsonValue] = {}
     for key, value in schema.items():
         if key == "title" and isinstance(value, str):
@@ -40,6 +49,18 @@ def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str
         else:
             compacted[key] = _compact(value, output=output)
     return compacted
+
+
+def _without_null_alternative(schema: Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
+    """`{"anyOf": [X, {"type": "null"}], ...}` as `{**X, ...}`; any other schema unchanged."""
+    alternatives = schema.get("anyOf")
+    if not isinstance(alternatives, list) or len(alternatives) != 2 or {"type": "null"} not in alternatives:
+        return schema
+    (kept,) = [alt for alt in alternatives if alt != {"type": "null"}]
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    if not isinstance(kept, dict) or rest.keys() & kept.keys():
+        return schema
+    return {**kept, **rest}
 
 
 def _compact(value: JsonValue, *, output: bool) -> JsonValue:
