@@ -68,6 +68,56 @@ def test_an_output_schema_keeps_no_defaults_and_enum_values_stay_untouched() -> 
     }
 
 
+def test_an_output_schema_spells_a_nullable_field_of_one_type_as_a_list_of_types() -> None:
+    schema: dict[str, JsonValue] = {
+        "properties": {
+            "door": {"anyOf": [{"type": "string"}, {"type": "null"}], "description": "Door sensor"},
+            "days": {"anyOf": [{"type": "array", "items": {"type": "string", "title": "Day"}}, {"type": "null"}]},
+            "outcome": {"anyOf": [{"enum": ["confirmed", "pending"], "type": "string"}, {"type": "null"}]},
+            "device": {"anyOf": [{"$ref": "#/$defs/Ref"}, {"type": "null"}]},
+            "either": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+        }
+    }
+    assert compact_schema(schema, output=True) == {
+        "properties": {
+            "door": {"type": ["string", "null"], "description": "Door sensor"},
+            "days": {"type": ["array", "null"], "items": {"type": "string"}},
+            "outcome": {"enum": ["confirmed", "pending", None], "type": ["string", "null"]},
+            "device": {"anyOf": [{"$ref": "#/$defs/Ref"}, {"type": "null"}]},
+            "either": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+        }
+    }
+
+
+def _accepts(schema: dict[str, JsonValue], value: JsonValue) -> bool:
+    try:
+        jsonschema.validate(value, schema, cls=jsonschema.Draft202012Validator)
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def test_a_compacted_output_schema_accepts_and_rejects_the_same_values_as_before() -> None:
+    schema: dict[str, JsonValue] = {
+        "type": "object",
+        "properties": {
+            "outcome": {"anyOf": [{"enum": ["confirmed", "pending"], "type": "string"}, {"type": "null"}]},
+            "percent": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+        },
+    }
+    compacted = compact_schema(schema, output=True)
+    values: list[dict[str, JsonValue]] = [
+        {"outcome": None, "percent": None},
+        {"outcome": "pending", "percent": 3},
+        {"outcome": "maybe"},
+        {"percent": -1},
+        {"percent": "3"},
+        {"outcome": 1},
+    ]
+    for value in values:
+        assert _accepts(compacted, value) == _accepts(schema, value), value
+
+
 def _annotations_left(schema: JsonValue, path: str = "") -> list[str]:
     """Where a schema (not a property name) still has a title or a null default."""
     found: list[str] = []
