@@ -59,15 +59,24 @@ def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str
     return compacted
 
 
-def _without_null_alternative(schema: Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
-    """`{"anyOf": [X, {"type": "null"}], ...}` as `{**X, ...}`; any other schema unchanged."""
+def _nullable_parts(schema: Mapping[str, JsonValue]) -> tuple[dict[str, JsonValue], dict[str, JsonValue]] | None:
+    """For `{"anyOf": [X, {"type": "null"}], ...}`: X and the other keywords, if they do not overlap."""
     alternatives = schema.get("anyOf")
     if not isinstance(alternatives, list) or len(alternatives) != 2 or {"type": "null"} not in alternatives:
-        return schema
+        return None
     (kept,) = [alt for alt in alternatives if alt != {"type": "null"}]
     rest = {key: value for key, value in schema.items() if key != "anyOf"}
     if not isinstance(kept, dict) or rest.keys() & kept.keys():
+        return None
+    return kept, rest
+
+
+def _without_null_alternative(schema: Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
+    """`{"anyOf": [X, {"type": "null"}], ...}` as `{**X, ...}`; any other schema unchanged."""
+    parts = _nullable_parts(schema)
+    if parts is None:
         return schema
+    kept, rest = parts
     return {**kept, **rest}
 
 
@@ -77,16 +86,14 @@ def _nullable_as_type_list(schema: Mapping[str, JsonValue]) -> Mapping[str, Json
     Keywords such as `format`, `maxLength` or `items` apply only to their own type, so null still
     passes them; an `enum` gets null added to its values.
     """
-    alternatives = schema.get("anyOf")
-    if not isinstance(alternatives, list) or len(alternatives) != 2 or {"type": "null"} not in alternatives:
+    parts = _nullable_parts(schema)
+    if parts is None:
         return schema
-    (kept,) = [alt for alt in alternatives if alt != {"type": "null"}]
-    rest = {key: value for key, value in schema.items() if key != "anyOf"}
-    if not isinstance(kept, dict) or not isinstance(kept.get("type"), str) or "const" in kept:
+    kept, rest = parts
+    single_type = kept.get("type")
+    if not isinstance(single_type, str) or "const" in kept:
         return schema
-    if rest.keys() & kept.keys():
-        return schema
-    merged: dict[str, JsonValue] = {**kept, "type": [kept["type"], "null"], **rest}
+    merged: dict[str, JsonValue] = {**kept, "type": [single_type, "null"], **rest}
     enum = kept.get("enum")
     if isinstance(enum, list) and None not in enum:
         merged["enum"] = [*enum, None]
