@@ -80,6 +80,10 @@ class Harness:
             return []
         return [_JSON.validate_json(line) for line in self.audit_path.read_text().splitlines() if line.strip()]
 
+    def audit_results(self) -> list[Json]:
+        """The audit trail without its attempt lines: one line per call, saying how it ended."""
+        return [line for line in self.audit_lines() if line["event"] != "attempt"]
+
     @asynccontextmanager
     async def client(
         self, *, mode: ClientMode = "auto", elicitation: ElicitationCallback | None = None

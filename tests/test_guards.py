@@ -239,10 +239,13 @@ async def test_every_write_attempt_is_audited_with_its_confirmation_method_and_o
     async with harness.client(elicitation=Elicitations()) as client:
         await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
     lines = harness.audit_lines()
-    assert [(line["tool"], line["confirmation"], line["outcome"]) for line in lines] == [
-        ("unlock_smartlock", "elicitation", "not_done"),
-        ("lock_smartlock", "elicitation", "confirmed"),
+    assert [(line["event"], line["tool"], line["confirmation"], line["outcome"]) for line in lines] == [
+        ("decision", "unlock_smartlock", "elicitation", "not_done"),
+        ("attempt", "lock_smartlock", "elicitation", "sending"),
+        ("outcome", "lock_smartlock", "elicitation", "confirmed"),
     ]
+    assert lines[1]["id"] == lines[2]["id"]
+    assert lines[0]["id"] != lines[1]["id"]
     assert lines[1]["device"] == {"id": CELLAR_ID, "name": "Cellar Door"}
     assert lines[1]["arguments"] == {"smartlock": "Cellar"}
     assert str(lines[0]["time"]).endswith("Z")

@@ -54,6 +54,7 @@ async def test_a_lock_confirmed_over_stdio_is_sent_and_audited(tmp_path: Path) -
     assert result["outcome"] == "pending"
     assert any("Cellar Door" in question for question in human.questions)
     records = [json.loads(line) for line in audit.read_text().splitlines() if line.strip()]
-    assert [(r["tool"], r["device"]["name"], r["confirmation"]) for r in records] == [
-        ("lock_smartlock", "Cellar Door", "elicitation")
+    assert [(r["event"], r["tool"], r["device"]["name"], r["confirmation"]) for r in records] == [
+        ("attempt", "lock_smartlock", "Cellar Door", "elicitation"),
+        ("outcome", "lock_smartlock", "Cellar Door", "elicitation"),
     ]

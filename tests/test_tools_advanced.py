@@ -175,7 +175,7 @@ async def test_advanced_auth_creation_names_each_device_once_and_the_user_in_the
     body = harness.sim.writes()[0].body
     assert isinstance(body, dict)
     assert body["smartlockIds"] == [FRONT_DOOR_ID, CELLAR_ID]
-    assert [line["device"] for line in harness.audit_lines()] == [None, None]
+    assert [line["device"] for line in harness.audit_results()] == [None, None]
 
 
 @pytest.mark.parametrize(

@@ -251,7 +251,7 @@ async def test_the_two_step_confirmation_of_a_create_sends_nothing_until_the_tok
     assert second["confirmed_by"] == "token"
     assert len(harness.sim.writes()) == 1
     assert _no_code_in(first, second, harness.audit_lines(), codes=(NEW_CODE,))
-    assert [line["outcome"] for line in harness.audit_lines()] == ["confirmation_required", "done"]
+    assert [line["outcome"] for line in harness.audit_results()] == ["confirmation_required", "done"]
 
 
 async def test_create_an_app_user_and_a_fob(tmp_path: Path) -> None:
@@ -386,7 +386,7 @@ async def test_a_conflict_reported_by_nuki_is_one_actionable_sentence(tmp_path: 
     async with harness.client() as client:
         error = await call_error(client, "create_smartlock_auth", _keypad_create(NEW_CODE))
     assert "conflicts with existing data (409)" in error
-    assert [line["outcome"] for line in harness.audit_lines()] == ["error"]
+    assert [line["outcome"] for line in harness.audit_results()] == ["error"]
 
 
 # --- updating ----------------------------------------------------------------------------------------
@@ -514,7 +514,7 @@ async def test_an_update_of_an_authorization_still_pending_at_nuki_reports_423(t
     assert _by_name(listing)["Dog sitter"]["pending"] is True
     assert "still pending at Nuki (423)" in error
     assert harness.sim.auth(FRONT_DOOR_DOG_SITTER_CODE_AUTH_ID).enabled is True
-    assert [line["outcome"] for line in harness.audit_lines()] == ["error"]
+    assert [line["outcome"] for line in harness.audit_results()] == ["error"]
 
 
 # --- deleting ----------------------------------------------------------------------------------------

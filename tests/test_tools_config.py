@@ -392,7 +392,7 @@ async def test_an_update_confirmed_by_token_is_audited_with_its_device(tmp_path:
     config = harness.sim.device(CELLAR_ID).config
     assert config is not None
     assert config.led_enabled is False
-    assert [(line["tool"], line["confirmation"], line["outcome"]) for line in harness.audit_lines()] == [
+    assert [(line["tool"], line["confirmation"], line["outcome"]) for line in harness.audit_results()] == [
         ("update_config", "token", "confirmation_required"),
         ("update_config", "token", "done"),
     ]

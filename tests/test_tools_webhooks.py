@@ -91,7 +91,7 @@ async def test_the_two_step_token_creates_the_webhook_only_on_the_second_call(tm
     assert second["status"] == "done"
     assert second["confirmed_by"] == "token"
     assert NEW_URL in [w.webhook_url for w in harness.sim.webhooks()]
-    audit = harness.audit_lines()
+    audit = harness.audit_results()
     assert [(line["tool"], line["outcome"]) for line in audit] == [
         ("create_decentral_webhook", "confirmation_required"),
         ("create_decentral_webhook", "done"),

@@ -4,7 +4,8 @@
 - `ConfirmationTokens`: the two-step confirmation for clients that cannot ask the human: a single-use
   token, HMAC-bound to the tool, its arguments and the device, that expires.
 - `DeviceAllowList`: devices outside NUKI_DEVICES are invisible and refused.
-- `AuditTrail`: one JSON line per write attempt, appended and flushed at once.
+- `AuditTrail`: JSON lines, each synced to disk when written: an attempt line before anything is sent
+  to Nuki and an outcome line after it (same id), and one line for every refusal.
 
 The MCP side of confirmation (the elicitation resolver) lives in `tools/writes.py`.
 """
@@ -18,12 +19,13 @@ import json
 import logging
 import os
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import ConfirmMode
@@ -37,9 +39,15 @@ ConfirmationMethod = Literal["elicitation", "token", "off", "not_required"]
 
 
 class ConfirmForm(BaseModel):
-    """The form the human sees. Only an explicit `confirm: true` lets the write proceed."""
+    """The form the human sees. Only an explicit JSON `confirm: true` lets the write proceed."""
 
     confirm: bool = Field(default=False, description="Yes, do exactly this now.")
+
+    @field_validator("confirm", mode="before")
+    @classmethod
+    def _only_json_true(cls, value: object) -> bool:
+        # Pydantic's lax bool would turn "true", "yes", 1 or 1.0 into True: a door opens on a JSON true only.
+        return value is True
 
 
 class NotAsked(ConfirmForm):
@@ -94,20 +102,34 @@ class WritePlan:
             raise RuntimeError(f"{self.tool}: this write plan names no device")
         return self.device
 
-    def question(self) -> str:
+    def question(self, answer_within_s: float) -> str:
         """The confirmation question: deterministic from the plan, so it is asked exactly once."""
         lines = [self.summary]
         if self.changes:
             lines.append("Changes:")
             lines.extend(f"- {change.describe()}" for change in self.changes)
-        lines.append("Confirm to proceed; anything else cancels.")
-        return "\n".join(lines)
+        lines.append(f"Confirm within {answer_within_s:g} s to proceed; anything else, or a later answer, cancels.")
+        return "\n".join(escape_invisible(line) for line in lines)
 
     def describe(self) -> str:
         """The summary with the field changes on one line, for results."""
         if not self.changes:
-            return self.summary
-        return f"{self.summary} Changes: " + "; ".join(c.describe() for c in self.changes) + "."
+            return escape_invisible(self.summary)
+        return escape_invisible(f"{self.summary} Changes: " + "; ".join(c.describe() for c in self.changes) + ".")
+
+
+def is_invisible(char: str) -> bool:
+    """Control and format characters (C0/C1 controls, bidi overrides and isolates, zero-width marks)."""
+    return unicodedata.category(char) in ("Cc", "Cf")
+
+
+def escape_invisible(text: str) -> str:
+    """`text` with every invisible character spelled out (`\\u202e`), so a human confirms what is really sent.
+
+    A right-to-left override or an escape sequence would otherwise make a question show another URL or
+    name than the one the write carries.
+    """
+    return "".join(f"\\u{ord(c):04x}" if is_invisible(c) else c for c in text)
 
 
 class GuardRefusal(Exception):
@@ -188,6 +210,33 @@ class ConfirmationTokens:
             del self._used[nonce]
 
 
+@dataclass
+class QuestionTimes:
+    """When each confirmation question was put to the human, so that a yes arriving too late is not used.
+
+    Keyed by the same binding as a confirmation token. On the 2026-07-28 protocol era the question is
+    asked in one request and answered in the retry, so the retry keeps the time of the first asking.
+    """
+
+    clock: Clock
+    ttl_s: float = 120.0
+    _asked: dict[str, float] = field(default_factory=dict[str, float], repr=False)
+
+    def asked(self, binding: str, *, answering: bool) -> None:
+        """Note that the question for `binding` is asked now; `answering`: this request carries the answer."""
+        now = self.clock.monotonic()
+        # Forgotten only long after expiry: a forgotten question counts as stale, never as fresh.
+        for key in [k for k, at in self._asked.items() if now - at > 10 * self.ttl_s]:
+            del self._asked[key]
+        if not answering:
+            self._asked[binding] = now
+
+    def answered_in_time(self, binding: str) -> bool:
+        """Whether the answer to the question for `binding` arrives within its lifetime (once per question)."""
+        asked_at = self._asked.pop(binding, None)
+        return asked_at is not None and self.clock.monotonic() - asked_at <= self.ttl_s
+
+
 @dataclass(frozen=True)
 class DeviceAllowList:
     """NUKI_DEVICES: ids or names (case-insensitive); empty means every device is allowed."""
@@ -201,8 +250,22 @@ class DeviceAllowList:
         return str(smartlock_id) in wanted or name.strip().casefold() in wanted
 
 
+AuditEvent = Literal["attempt", "outcome", "decision"]
+
+
 class AuditRecord(BaseModel):
+    """One line of the audit trail.
+
+    - `attempt`: written and synced before the request can reach Nuki (`outcome` is "sending"). An
+      attempt without an `outcome` line of the same `id` means the outcome is unknown: the process
+      died or lost the answer after the request may have left.
+    - `outcome`: what became of that attempt (confirmed, pending, failed, done, unknown, error, ...).
+    - `decision`: nothing was sent to Nuki (refused, not_done, confirmation_required).
+    """
+
     time: str
+    id: str
+    event: AuditEvent
     tool: str
     device: dict[str, JsonValue] | None
     arguments: dict[str, JsonValue]
@@ -211,14 +274,58 @@ class AuditRecord(BaseModel):
     detail: str | None = None
 
 
+class AuditUnavailable(GuardRefusal):
+    """The attempt could not be recorded, so nothing may be sent."""
+
+
 class AuditTrail:
-    """Append-only JSON lines, one per write attempt; each line is flushed and synced on write."""
+    """Append-only JSON lines; each line is flushed and synced before `attempt`/`decision`/`outcome` return."""
 
     def __init__(self, path: Path | None, clock: Clock) -> None:
         self.path = path
         self._clock = clock
 
-    def record(
+    def attempt(
+        self, *, tool: str, device: DeviceRef | None, arguments: Mapping[str, JsonValue], confirmation: str
+    ) -> str:
+        """Record that a write is about to be sent; returns the id its outcome line will carry.
+
+        Raises `AuditUnavailable` when the line cannot be written: no record, no request.
+        """
+        attempt_id = secrets.token_hex(8)
+        try:
+            self._write(attempt_id, "attempt", tool, device, arguments, confirmation, "sending", None)
+        except OSError as exc:
+            raise AuditUnavailable(
+                f"Nothing was sent to Nuki: the audit trail at {self.path} cannot be written ({exc.strerror}); "
+                "fix its permissions or free disk space, then try again."
+            ) from None
+        return attempt_id
+
+    def outcome(
+        self,
+        attempt_id: str,
+        *,
+        tool: str,
+        device: DeviceRef | None,
+        arguments: Mapping[str, JsonValue],
+        confirmation: str,
+        outcome: str,
+        detail: str | None = None,
+    ) -> None:
+        """Record what became of an attempt. The write already happened, so a failure here is only logged."""
+        try:
+            self._write(attempt_id, "outcome", tool, device, arguments, confirmation, outcome, detail)
+        except OSError as exc:
+            logger.error(
+                "Could not record the outcome %r of audit attempt %s in %s: %s",
+                outcome,
+                attempt_id,
+                self.path,
+                exc.strerror,
+            )
+
+    def decision(
         self,
         *,
         tool: str,
@@ -228,10 +335,29 @@ class AuditTrail:
         outcome: str,
         detail: str | None = None,
     ) -> None:
+        """Record a write that was not sent (refused, declined, waiting for a token)."""
+        try:
+            self._write(secrets.token_hex(8), "decision", tool, device, arguments, confirmation, outcome, detail)
+        except OSError as exc:
+            logger.error("Could not record a %r decision of %s in %s: %s", outcome, tool, self.path, exc.strerror)
+
+    def _write(
+        self,
+        record_id: str,
+        event: AuditEvent,
+        tool: str,
+        device: DeviceRef | None,
+        arguments: Mapping[str, JsonValue],
+        confirmation: str,
+        outcome: str,
+        detail: str | None,
+    ) -> None:
         if self.path is None:
             return
         record = AuditRecord(
             time=self._clock.now().isoformat().replace("+00:00", "Z"),
+            id=record_id,
+            event=event,
             tool=tool,
             device=None if device is None else {"id": device.smartlock_id, "name": device.name},
             arguments=mask_arguments(arguments),
@@ -239,12 +365,7 @@ class AuditTrail:
             outcome=outcome,
             detail=detail,
         )
-        line = record.model_dump_json() + "\n"
-        try:
-            _append(self.path, line)
-        except OSError as exc:
-            # The write itself already happened; losing its record must not hide that from the caller.
-            logger.error("Could not append to the audit log %s: %s", self.path, exc.strerror)
+        _append(self.path, record.model_dump_json() + "\n")
 
     def check_writable(self) -> None:
         """Fail early (at start-up) when the audit log cannot be written."""
@@ -276,4 +397,5 @@ class Guard:
     confirm: ConfirmMode
     allow_list: DeviceAllowList
     tokens: ConfirmationTokens
+    questions: QuestionTimes
     audit: AuditTrail

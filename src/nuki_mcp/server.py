@@ -13,17 +13,18 @@ from typing import Final
 
 import httpx2
 from mcp.server.mcpserver import MCPServer
+from mcp.server.request_state import RequestStateSecurity
 
 from nuki_mcp import __version__
 from nuki_mcp.clock import Clock, SystemClock
-from nuki_mcp.compact_schemas import CompactSchemaServer
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
 from nuki_mcp.context import AppState
-from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guard
+from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guard, QuestionTimes
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
 from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, logs, webhooks
+from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def create_server(
         confirm=settings.confirm,
         allow_list=DeviceAllowList(settings.devices),
         tokens=ConfirmationTokens(clock=clock, ttl_s=settings.confirmation_ttl_s),
+        questions=QuestionTimes(clock=clock, ttl_s=settings.confirmation_ttl_s),
         audit=audit,
     )
     holder = StateHolder()
@@ -90,12 +92,15 @@ def create_server(
             finally:
                 holder.state = None
 
-    server = CompactSchemaServer(
+    server = WriteRecordingServer(
         SERVER_NAME,
         title="Nuki smart locks",
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
+        # An elicitation answered on the 2026-07-28 era comes back in a retry carrying this sealed state;
+        # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
+        request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
     )
     for name, register in TOOLSETS.items():
         if name in settings.toolsets:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Literal
 
 from pydantic import JsonValue
 
-FaultKind = Literal["status", "timeout", "connect", "drop"]
+FaultKind = Literal["status", "timeout", "connect", "drop", "hang"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,12 @@ class Fault:
     - "status": answer with `status`, `body`, `content_type` and `headers`;
     - "timeout": raise `httpx2.ReadTimeout`;
     - "connect": raise `httpx2.ConnectError`; the request never reaches the server (not recorded);
-    - "drop": raise `httpx2.RemoteProtocolError`, as if the connection dropped mid-answer.
+    - "drop": raise `httpx2.RemoteProtocolError`, as if the connection dropped mid-answer;
+    - "hang": never answer (until the caller gives up or is cancelled), after calling `on_hang`.
 
     `applied` says whether the server processed the request before the failure; by default it did
-    for "timeout" and "drop" (the ambiguous case: the change happened, the answer was lost) and did
-    not for "status" and "connect".
+    for "timeout", "drop" and "hang" (the ambiguous case: the change happened, the answer was lost)
+    and did not for "status" and "connect".
     """
 
     method: str | None = None
@@ -49,6 +50,7 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict[str, str])
     times: int = 1
     applied: bool | None = None
+    on_hang: Callable[[], object] | None = None
 
     @property
     def server_applies(self) -> bool:
@@ -57,7 +59,7 @@ class Fault:
             return False
         if self.applied is not None:
             return self.applied
-        return self.kind in ("timeout", "drop")
+        return self.kind in ("timeout", "drop", "hang")
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypedDict, Unpack
 
+import anyio
 import httpx2
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
@@ -143,6 +144,10 @@ class NukiSimulator:
             raise httpx2.ReadTimeout("Simulated read timeout", request=request)
         if fault.kind == "drop":
             raise httpx2.RemoteProtocolError("Simulated dropped connection", request=request)
+        if fault.kind == "hang":
+            if fault.on_hang is not None:
+                fault.on_hang()
+            await anyio.sleep_forever()
         return _fault_response(fault)
 
     def _serve(

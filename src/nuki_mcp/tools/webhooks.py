@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
-from nuki_mcp.guard import WritePlan
+from nuki_mcp.guard import WritePlan, escape_invisible, is_invisible
 from nuki_mcp.nuki.models import DecentralWebhook, DecentralWebhookCreate, WebhookLog
 from nuki_mcp.tools.common import (
     READ,
@@ -129,6 +129,12 @@ def webhook_view(webhook: DecentralWebhook) -> WebhookView:
 def check_webhook_url(url: str) -> str:
     """The URL stripped, or a ToolError unless it is a plain, absolute https:// URL."""
     value = url.strip()
+    if any(is_invisible(ch) for ch in value):
+        # A right-to-left override or a control character makes the URL the human confirms look like another.
+        raise ToolError(
+            f"webhook_url {escape_invisible(value)!r} contains invisible control or bidi characters; "
+            "type the URL again with plain characters only."
+        )
     if not value.lower().startswith("https://"):
         raise ToolError(f"webhook_url must start with https:// (Nuki only calls https URLs), not {url!r}.")
     try:
@@ -155,7 +161,17 @@ async def plan_create_webhook(
 ) -> WritePlan:
     url = check_webhook_url(webhook_url)
     features = _features(webhook_features)
-    existing = [w for w in await app_state(ctx).client.list_decentral_webhooks() if w.webhook_url == url]
+    state = app_state(ctx)
+    if state.guard.allow_list.entries:
+        devices = await state.client.list_smartlocks()
+        hidden = [d for d in devices if not state.guard.allow_list.allows(d.smartlock_id, d.name)]
+        if hidden:
+            raise ToolError(
+                f"Refused: a decentral webhook receives the events of every device of the account, and "
+                f"{len(hidden)} of its {len(devices)} devices are outside this server's allow-list (NUKI_DEVICES); "
+                "register the webhook in Nuki Web instead, or run nuki-mcp without NUKI_DEVICES."
+            )
+    existing = [w for w in await state.client.list_decentral_webhooks() if w.webhook_url == url]
     duplicate = (
         f" A webhook to this URL already exists (webhook_id {existing[0].id}); this adds another one."
         if existing

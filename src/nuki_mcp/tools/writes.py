@@ -1,4 +1,4 @@
-"""The one path every write tool takes: plan -> confirm -> perform -> audit.
+"""The one path every write tool takes: plan -> confirm -> audit attempt -> perform -> audit outcome.
 
 A write tool declares two resolver parameters:
 
@@ -15,8 +15,9 @@ a refusal, or no confirmation.
 # plan function inside its annotation, which the SDK must be able to evaluate without module globals.
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
+import anyio
 from mcp.server.mcpserver import (
     AcceptedElicitation,
     CancelledElicitation,
@@ -27,10 +28,13 @@ from mcp.server.mcpserver import (
     Resolve,
 )
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 
+from nuki_mcp.compact_schemas import CompactSchemaServer
 from nuki_mcp.context import AppState, app_state
-from nuki_mcp.guard import ConfirmForm, GuardRefusal, NotAsked, WritePlan, canonical_json
+from nuki_mcp.guard import AuditUnavailable, ConfirmForm, GuardRefusal, NotAsked, WritePlan, canonical_json
 from nuki_mcp.nuki.errors import NukiError
 
 WriteStatus = Literal["done", "not_done", "confirmation_required"]
@@ -56,6 +60,10 @@ class WriteResult(BaseModel):
         return self.status
 
 
+class RecordedToolError(ToolError):
+    """A write tool's refusal that is already in the audit trail."""
+
+
 def client_can_elicit_form(ctx: Context[AppState]) -> bool:
     # The SDK's own rule: a bare `elicitation: {}` counts as form support, URL-only does not.
     capabilities = ctx.client_capabilities
@@ -77,7 +85,8 @@ def confirm_with(
         if guard.confirm == "off":
             return NotAsked(method="off")
         if client_can_elicit_form(ctx):
-            return Elicit(plan.question(), ConfirmForm)
+            guard.questions.asked(write_binding(plan, call_arguments(ctx)), answering=ctx.input_responses is not None)
+            return Elicit(plan.question(guard.questions.ttl_s), ConfirmForm)
         if guard.confirm == "elicit":
             return NotAsked(method="refused")
         return NotAsked(method="token")
@@ -96,6 +105,13 @@ def call_arguments(ctx: Context[AppState]) -> dict[str, JsonValue]:
     return arguments
 
 
+def write_binding(plan: WritePlan, arguments: dict[str, JsonValue]) -> str:
+    """What a confirmation is bound to: the tool, the device and the arguments."""
+    return canonical_json(
+        {"tool": plan.tool, "device": None if plan.device is None else plan.device.smartlock_id, "arguments": arguments}
+    )
+
+
 async def run_write(
     ctx: Context[AppState],
     plan: WritePlan,
@@ -104,51 +120,45 @@ async def run_write(
     result_type: type[W],
     perform: Callable[[str], Awaitable[W]],
 ) -> W:
-    """Confirm `plan` as NUKI_CONFIRM says, then `perform(confirmed_by)` it, and audit the attempt.
+    """Confirm `plan` as NUKI_CONFIRM says, then `perform(confirmed_by)` it, recording every step.
 
-    Nothing is sent to Nuki unless the human accepted with `confirm: true`, a valid token was
-    presented, or confirmation is off. Every attempt, including refusals, is written to the audit log.
+    Nothing is sent to Nuki unless the human accepted with `confirm: true` in time, a valid token was
+    presented, or confirmation is off. An attempt line is synced to the audit trail before `perform`
+    runs (no record, no request) and an outcome line follows whatever happens, cancellation included;
+    every refusal is recorded too.
     """
     state = app_state(ctx)
     guard = state.guard
     arguments = call_arguments(ctx)
+    binding = write_binding(plan, arguments)
 
-    def audit(method: str, outcome: str, detail: str | None = None) -> None:
-        guard.audit.record(
-            tool=plan.tool,
-            device=plan.device,
-            arguments=arguments,
-            confirmation=method,
-            outcome=outcome,
-            detail=detail,
+    def decide(method: str, outcome: str, detail: str | None = None) -> None:
+        guard.audit.decision(
+            tool=plan.tool, device=plan.device, arguments=arguments, confirmation=method, outcome=outcome, detail=detail
         )
 
+    def refuse(method: str, message: str) -> NoReturn:
+        decide(method, "refused", message)
+        raise RecordedToolError(message)
+
     def not_done(method: str, reason: str) -> W:
-        audit(method, "not_done", reason)
+        decide(method, "not_done", reason)
         return result_type(status="not_done", summary=plan.describe(), reason=reason)
 
     if guard.read_only:
-        audit("none", "refused", "read-only mode")
-        raise ToolError("This server is read-only (NUKI_READ_ONLY=true); no changes can be made through it.")
+        refuse("none", "This server is read-only (NUKI_READ_ONLY=true); no changes can be made through it.")
 
     match confirmation:
         case AcceptedElicitation(data=NotAsked(method="refused")):
-            audit("elicitation", "refused", "client cannot elicit")
-            raise ToolError(
+            refuse(
+                "elicitation",
                 "Refused: NUKI_CONFIRM=elicit requires an MCP client that can ask the user (elicitation), "
-                "and this client cannot; use a client with elicitation support or set NUKI_CONFIRM=auto."
+                "and this client cannot; use a client with elicitation support or set NUKI_CONFIRM=auto.",
             )
         case AcceptedElicitation(data=NotAsked(method="token")):
-            binding = canonical_json(
-                {
-                    "tool": plan.tool,
-                    "device": None if plan.device is None else plan.device.smartlock_id,
-                    "arguments": arguments,
-                }
-            )
             if confirmation_token is None:
                 issued = guard.tokens.issue(binding)
-                audit("token", "confirmation_required")
+                decide("token", "confirmation_required")
                 return result_type(
                     status="confirmation_required",
                     summary=plan.describe(),
@@ -160,12 +170,17 @@ async def run_write(
             try:
                 guard.tokens.redeem(binding, confirmation_token)
             except GuardRefusal as refusal:
-                audit("token", "refused", str(refusal))
-                raise ToolError(str(refusal)) from None
+                refuse("token", str(refusal))
             method = "token"
         case AcceptedElicitation(data=NotAsked(method=method)):
             pass
         case AcceptedElicitation(data=ConfirmForm(confirm=True)):
+            if not guard.questions.answered_in_time(binding):
+                return not_done(
+                    "elicitation",
+                    f"The user's answer arrived after the {guard.questions.ttl_s:g} s the question was valid for; "
+                    "nothing was sent to Nuki. Call the tool again to ask anew.",
+                )
             method = "elicitation"
         case AcceptedElicitation():
             return not_done("elicitation", "The user did not confirm (confirm was not true); nothing was sent to Nuki.")
@@ -175,12 +190,92 @@ async def run_write(
             return not_done("elicitation", "The user cancelled; nothing was sent to Nuki.")
 
     try:
+        attempt_id = guard.audit.attempt(tool=plan.tool, device=plan.device, arguments=arguments, confirmation=method)
+    except AuditUnavailable as unavailable:
+        raise RecordedToolError(str(unavailable)) from None
+
+    def finish(outcome: str, detail: str | None = None) -> None:
+        guard.audit.outcome(
+            attempt_id,
+            tool=plan.tool,
+            device=plan.device,
+            arguments=arguments,
+            confirmation=method,
+            outcome=outcome,
+            detail=detail,
+        )
+
+    try:
         result = await perform(method)
     except NukiError as exc:
-        audit(method, "unknown" if exc.outcome_unknown else "error", str(exc))
-        raise ToolError(str(exc)) from None
+        finish("unknown" if exc.outcome_unknown else "error", str(exc))
+        raise RecordedToolError(str(exc)) from None
     except ToolError as exc:
-        audit(method, "refused", str(exc))
+        finish("error", str(exc))
+        raise RecordedToolError(str(exc)) from None
+    except anyio.get_cancelled_exc_class():
+        finish("unknown", "The call was cancelled before Nuki's answer was read; the request may have reached Nuki.")
         raise
-    audit(method, result.audit_outcome())
+    except BaseException as exc:
+        finish("unknown", f"The server failed ({type(exc).__name__}) before Nuki's answer was read.")
+        raise
+    finish(result.audit_outcome(), result.reason)
     return result
+
+
+class WriteRecordingServer(CompactSchemaServer):
+    """Records the refusals of write tools that happen before a tool's body runs.
+
+    Planning (device outside the allow-list, a type mismatch, a bad argument) and the confirmation
+    round trip (an elicitation answer that cannot be read) run as resolvers, before `run_write` can
+    see the call; their refusal is recorded here, once, like every other refusal of a write.
+    """
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            # The SDK re-raises a tool's own ToolError wrapped in one that names the tool.
+            if not (isinstance(exc, RecordedToolError) or isinstance(exc.__cause__, RecordedToolError)):
+                self._record_refusal(name, arguments, context, _refusal_detail(exc))
+            raise
+        except MCPError as exc:  # the client failed to answer the confirmation question
+            self._record_refusal(name, arguments, context, exc.error.message)
+            raise
+
+    def _record_refusal(
+        self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None, detail: str
+    ) -> None:
+        if context is not None and self._is_write_tool(name):
+            app_state(context).guard.audit.decision(
+                tool=name,
+                device=None,
+                arguments=_recordable(arguments),
+                confirmation="none",
+                outcome="refused",
+                detail=detail,
+            )
+
+    def _is_write_tool(self, name: str) -> bool:
+        tool = self._tool_manager.get_tool(name)
+        return tool is not None and not (tool.annotations is not None and tool.annotations.read_only_hint)
+
+
+def _recordable(arguments: dict[str, Any]) -> dict[str, JsonValue]:
+    try:
+        recorded = _ARGUMENTS.validate_python(arguments)
+    except ValidationError:
+        return {}
+    recorded.pop("confirmation_token", None)
+    return recorded
+
+
+def _refusal_detail(exc: ToolError) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        # Field names only: the rejected values may be secrets (a keypad code, the admin PIN).
+        fields = sorted({".".join(str(part) for part in error["loc"]) for error in cause.errors()})
+        return f"Invalid arguments: {', '.join(fields)}."
+    return str(cause if isinstance(cause, ToolError) else exc)
