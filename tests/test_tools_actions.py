@@ -9,7 +9,7 @@ import pytest
 
 from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID, GARAGE_ID, OPENER_ID
-from tests.support import ClientMode, Harness, Json, call_error, call_ok, obj
+from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok, obj
 
 pytestmark = pytest.mark.anyio
 
@@ -48,14 +48,64 @@ async def test_without_waiting_the_outcome_is_pending_not_locked(tmp_path: Path)
     assert obj(result, "state_after")["state"] == "unlocked"
 
 
-async def test_an_offline_device_stays_pending_after_the_bounded_wait(tmp_path: Path) -> None:
-    harness = Harness(tmp_path)
-    async with harness.client() as client:
+async def test_an_offline_device_is_named_in_the_question_and_waited_for_only_briefly(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    human = Elicitations()
+    async with harness.client(elicitation=human) as client:
         result = await call_ok(client, "unlock_smartlock", {"smartlock": "Garage"})
+    assert "Garage is offline: the command may not arrive" in human.questions[0]
     assert result["outcome"] == "pending"
     assert "did not report" in str(result["reason"])
     assert _state(harness, GARAGE_ID) == 1
-    assert sum(harness.clock.slept) <= 31
+    assert sum(harness.clock.slept) <= 6
+
+
+async def test_the_wait_is_bounded_by_time_even_when_nuki_answers_slowly(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.action_delay = 1000  # the lock never gets there within the wait
+    harness.sim.latency = 10  # every answer of Nuki takes 10 s
+    async with harness.client() as client:
+        started = harness.clock.monotonic()
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+        elapsed = harness.clock.monotonic() - started
+    assert result["outcome"] == "pending"
+    # 30 s of waiting, plus the reads before and the one poll that was under way when time ran out
+    assert elapsed <= 30 + 4 * 10
+
+
+async def test_a_strike_shorter_than_a_poll_is_confirmed_from_the_activity_log(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.action_delay = 0.5
+    harness.sim.motion_time = 0.5  # opening, open, and back to online before the first poll
+    async with harness.client() as client:
+        result = await call_ok(
+            client, "smartlock_action", {"smartlock": "Building Entrance", "action": "electric_strike_actuation"}
+        )
+    assert result["outcome"] == "confirmed"
+    assert obj(result, "state_after")["state"] == "online"
+    assert "logged" in str(result["reason"])
+
+
+async def test_a_strike_that_never_happened_is_not_confirmed_by_an_older_log_entry(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        await call_ok(
+            client, "smartlock_action", {"smartlock": "Building Entrance", "action": "electric_strike_actuation"}
+        )
+        harness.sim.action_delay = 1000  # the second strike never reaches the Opener
+        result = await call_ok(
+            client, "smartlock_action", {"smartlock": "Building Entrance", "action": "electric_strike_actuation"}
+        )
+    assert result["outcome"] == "pending"
+
+
+async def test_an_unrelated_pending_operation_does_not_hold_an_action_at_pending(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.set_state(CELLAR_ID, operation_id="65f0c0ffee0000000000abcd")  # e.g. a config change in flight
+    async with harness.client() as client:
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+    assert result["outcome"] == "confirmed"
+    assert _state(harness, CELLAR_ID) == 1
 
 
 async def test_unlatch_is_confirmed_only_after_the_latch_moved(tmp_path: Path) -> None:

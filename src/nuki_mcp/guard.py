@@ -95,6 +95,14 @@ class WritePlan:
     device: DeviceRef | None = None
     changes: tuple[FieldChange, ...] = ()
     needs_confirmation: bool = True
+    # Every device a multi-device write resolved (bulk writes); `device` is the one of a single-device write.
+    devices: tuple[DeviceRef, ...] = ()
+    # The validated arguments, device names left out: set for tools declared with `write_tool`.
+    arguments: Mapping[str, JsonValue] | None = field(default=None, compare=False)
+
+    def device_ids(self) -> list[int]:
+        """The resolved ids of every device this write touches, sorted."""
+        return sorted({ref.smartlock_id for ref in (self.device, *self.devices) if ref is not None})
 
     def target(self) -> DeviceRef:
         """The device this plan writes to; only device-less plans (bulk, account) lack one."""
@@ -199,6 +207,10 @@ class ConfirmationTokens:
                 "without confirmation_token to get a new one."
             )
         self._used[nonce] = expires_ms / 1000
+
+    def release(self, token: str) -> None:
+        """Make a redeemed token usable again (until it expires): the write it confirmed was not done."""
+        self._used.pop(token.strip().split(".")[0], None)
 
     def _mac(self, nonce: str, expires_ms: int, binding: str) -> str:
         message = f"{nonce}.{expires_ms}.{binding}".encode()

@@ -52,6 +52,7 @@ class StateFields(TypedDict, total=False):
     ring_to_open_timer: int | None
     ring_to_open_end: datetime | None
     night_mode: bool | None
+    operation_id: str | None
 
 
 class DeviceFields(TypedDict, total=False):

@@ -1,15 +1,15 @@
 """Toolset `actions`: lock_smartlock, unlock_smartlock, smartlock_action.
 
 Nuki accepts an action with 204 long before the device has moved. These tools therefore wait
-(bounded, with progress notifications) until the device reports the target state, and say
+(bounded by time, with progress notifications) until the device reports the target state, and say
 `confirmed`, `pending` or `failed` — never "locked" when only "accepted" is known. After an ambiguous
 transport failure the action is not sent again: the outcome is `unknown`, with the last known state.
 """
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
@@ -19,20 +19,14 @@ from nuki_mcp.guard import WritePlan
 from nuki_mcp.nuki import codes
 from nuki_mcp.nuki.errors import NukiError
 from nuki_mcp.nuki.models import Smartlock, SmartlockAction
-from nuki_mcp.tools.common import (
-    ConfirmationTokenArg,
-    SmartlockArg,
-    device_ref,
-    find_device,
-    nuki_errors,
-    register_tool,
-    write_annotations,
-)
+from nuki_mcp.tools.common import SmartlockArg, device_ref, find_device
 from nuki_mcp.tools.views import DeviceRefView, DeviceStateView, device_ref_view, device_state_view
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+from nuki_mcp.tools.writes import WriteResult, register_writes, write_tool
 
 ACTION_WAIT_S = 30.0
+OFFLINE_WAIT_S = 6.0
 POLL_INTERVAL_S = 2.0
+SERVER_STATE_OK = 0
 
 ActionOutcome = Literal["confirmed", "pending", "failed", "unknown"]
 WaitArg = Annotated[
@@ -76,6 +70,9 @@ _IDEMPOTENT = frozenset(
         "deactivate_continuous_mode",
     }
 )
+# Pulses: the device passes through the target state for a few seconds and returns, so a poll can
+# miss it; the new entry in the device's activity log proves them as well.
+_PULSES = frozenset({"unlatch", "electric_strike_actuation"})
 
 
 class ActionResult(WriteResult):
@@ -97,78 +94,57 @@ class ActionResult(WriteResult):
         return self.outcome or self.status
 
 
-def _plan(tool: str, device: Smartlock, action: str) -> WritePlan:
+@dataclass(frozen=True)
+class ActionPlan(WritePlan):
+    """An action on one device: which one, whether to wait, and how long the wait may be."""
+
+    action: str = field(kw_only=True)
+    wait: bool = field(kw_only=True)
+    wait_s: float = field(kw_only=True)
+
+
+def _plan(tool: str, device: Smartlock, action: str, wait: bool) -> ActionPlan:
     if codes.action_code(device.type, action) is None:
         supported = ", ".join(codes.actions_for(device.type)) or "none"
         raise ToolError(
             f"{device.name!r} is a {codes.device_model_name(device.type)}, which has no action {action!r}; "
             f"it supports: {supported}."
         )
-    warning = " Anyone at the door can then get in." if action in _OPENS_DOOR else ""
-    return WritePlan(
+    warnings: list[str] = []
+    if action in _OPENS_DOOR:
+        warnings.append("Anyone at the door can then get in.")
+    online = device.server_state == SERVER_STATE_OK
+    if not online:
+        warnings.append(f"{device.name} is offline: the command may not arrive.")
+    return ActionPlan(
         tool=tool,
-        summary=f"{_PHRASES[action]} {device_ref(device).label()}.{warning}",
+        summary=" ".join([f"{_PHRASES[action]} {device_ref(device).label()}.", *warnings]),
         device=device_ref(device),
+        action=action,
+        wait=wait,
+        wait_s=ACTION_WAIT_S if online else OFFLINE_WAIT_S,
     )
 
 
-@nuki_errors
-async def plan_lock(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
-    device = await find_device(app_state(ctx), smartlock)
-    if codes.is_opener(device.type):
-        raise ToolError(
-            f"{device.name!r} is an Opener, which cannot lock; use smartlock_action with deactivate_rto "
-            "or deactivate_continuous_mode."
-        )
-    return _plan("lock_smartlock", device, "lock")
-
-
-@nuki_errors
-async def plan_unlock(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
-    device = await find_device(app_state(ctx), smartlock)
-    if codes.is_opener(device.type):
-        raise ToolError(
-            f"{device.name!r} is an Opener, which cannot unlock; use smartlock_action with "
-            "electric_strike_actuation or activate_rto."
-        )
-    return _plan("unlock_smartlock", device, "unlock")
-
-
-@nuki_errors
-async def plan_action(smartlock: SmartlockArg, action: ActionArg, ctx: Context[AppState]) -> WritePlan:
-    return _plan("smartlock_action", await find_device(app_state(ctx), smartlock), action)
-
-
-confirm_lock = confirm_with(plan_lock)
-confirm_unlock = confirm_with(plan_unlock)
-confirm_action = confirm_with(plan_action)
-
-
-async def _execute(
-    ctx: Context[AppState],
-    plan: WritePlan,
-    action: str,
-    send: Callable[[int], Awaitable[None]],
-    wait: bool,
-    confirmed_by: str,
-) -> ActionResult:
+async def perform_action(ctx: Context[AppState], plan: ActionPlan, confirmed_by: str) -> ActionResult:
     state = app_state(ctx)
     target_ref = plan.target()
     # Re-read rather than reuse the plan's device: on the 2025-11-25 era the plan was read before the
     # human answered, which may be minutes ago, and waiting for the target state needs the state now.
-    before_device = await state.client.get_smartlock(target_ref.smartlock_id)
-    before = device_state_view(before_device)
+    before = await state.client.get_smartlock(target_ref.smartlock_id)
+    before_view = device_state_view(before)
     result = ActionResult(
         status="done",
         summary=plan.summary,
         confirmed_by=confirmed_by,
-        device=device_ref_view(before_device),
-        action=action,
-        state_before=before,
-        state_after=before,
+        device=device_ref_view(before),
+        action=plan.action,
+        state_before=before_view,
+        state_after=before_view,
     )
+    seen_logs = await _log_ids(ctx, before, plan.action)
     try:
-        await send(target_ref.smartlock_id)
+        await _send(ctx, before, plan)
     except NukiError as exc:
         if not exc.outcome_unknown:
             raise
@@ -178,27 +154,67 @@ async def _execute(
             "Check it with get_smartlock before deciding anything."
         )
         return result
-    if not wait:
+    if not plan.wait:
         result.outcome = "pending"
         result.reason = "Nuki accepted the command; the device has not confirmed it yet. Check with get_smartlock."
         return result
-    return await _wait_for_target(ctx, before_device, action, result)
+    return await _wait_for_target(ctx, before, plan, seen_logs, result)
+
+
+async def _send(ctx: Context[AppState], device: Smartlock, plan: ActionPlan) -> None:
+    client = app_state(ctx).client
+    if plan.tool == "lock_smartlock":
+        await client.lock(device.smartlock_id)
+    elif plan.tool == "unlock_smartlock":
+        await client.unlock(device.smartlock_id)
+    else:
+        code = codes.action_code(device.type, plan.action)
+        if code is None:  # the plan already refused this; kept for type narrowing
+            raise ToolError(f"Action {plan.action!r} is not supported by this device.")
+        await client.action(device.smartlock_id, SmartlockAction(action=code))
+
+
+async def _log_ids(ctx: Context[AppState], device: Smartlock, action: str) -> frozenset[str] | None:
+    """The ids of the newest log entries of a pulse action's device (None for other actions)."""
+    if action not in _PULSES:
+        return None
+    try:
+        logs = await app_state(ctx).client.list_smartlock_logs(device.smartlock_id, limit=10)
+    except NukiError:
+        return None  # no proof from the log then; the states still count
+    return frozenset(log.id for log in logs)
+
+
+async def _logged(ctx: Context[AppState], device: Smartlock, action: str, seen: frozenset[str] | None) -> bool:
+    """Whether the device logged `action` since `seen` was read."""
+    code = codes.action_code(device.type, action)
+    if seen is None or code is None:
+        return False
+    try:
+        logs = await app_state(ctx).client.list_smartlock_logs(device.smartlock_id, limit=10)
+    except NukiError:
+        return False
+    return any(log.id not in seen and log.action == code for log in logs)
 
 
 async def _wait_for_target(
-    ctx: Context[AppState], before: Smartlock, action: str, result: ActionResult
+    ctx: Context[AppState], before: Smartlock, plan: ActionPlan, seen_logs: frozenset[str] | None, result: ActionResult
 ) -> ActionResult:
     state = app_state(ctx)
+    clock = state.clock
+    action = plan.action
     target = codes.action_target(before.type, action)
     before_state = before.state.state if before.state else None
     before_mode = before.state.mode if before.state else None
+    # An operation already pending before this command belongs to something else and cannot hold it.
+    unrelated_operations = {before.operation_id, before.state.operation_id if before.state else None}
     already_there = before.state is not None and target.is_reached(before.state.state, before.state.mode)
     moved = False
-    waited = 0.0
-    await ctx.report_progress(0, ACTION_WAIT_S, f"{result.summary} Command accepted by Nuki; waiting for the device.")
-    while waited < ACTION_WAIT_S:
-        await state.clock.sleep(POLL_INTERVAL_S)
-        waited += POLL_INTERVAL_S
+    started = clock.monotonic()
+    deadline = started + plan.wait_s
+    await ctx.report_progress(0, plan.wait_s, f"{result.summary} Command accepted by Nuki; waiting for the device.")
+    while clock.monotonic() < deadline:
+        await clock.sleep(min(POLL_INTERVAL_S, deadline - clock.monotonic()))
         try:
             device = await state.client.get_smartlock(before.smartlock_id)
         except NukiError as exc:
@@ -210,96 +226,77 @@ async def _wait_for_target(
         current = device.state
         if current is None or view is None:
             continue
-        await ctx.report_progress(min(waited, ACTION_WAIT_S), ACTION_WAIT_S, f"{device.name}: {view.state}")
+        elapsed = min(clock.monotonic() - started, plan.wait_s)
+        await ctx.report_progress(elapsed, plan.wait_s, f"{device.name}: {view.state}")
         moved = (
             moved
             or current.state != before_state
             or current.mode != before_mode
             or current.state in target.transient_states
         )
-        pending_operation = view.pending_operation
         if target.has_failed(current.state) and moved:
             result.outcome = "failed"
             result.reason = f"The device reported {view.state}; the action did not complete."
             return result
+        ours_pending = {device.operation_id, current.operation_id} - unrelated_operations - {None}
         settled = moved or (already_there and action in _IDEMPOTENT)
-        if target.is_reached(current.state, current.mode) and settled and not pending_operation:
+        if target.is_reached(current.state, current.mode) and settled and not ours_pending:
             result.outcome = "confirmed"
+            return result
+        if await _logged(ctx, device, action, seen_logs):
+            result.outcome = "confirmed"
+            result.reason = f"The device logged the {action}; it has already returned to {view.state}."
             return result
     result.outcome = "pending"
     result.reason = (
-        f"Nuki accepted the command, but the device did not report the target state within {ACTION_WAIT_S:g} s "
+        f"Nuki accepted the command, but the device did not report the target state within {plan.wait_s:g} s "
         "(it may be offline or slow); check again with get_smartlock."
     )
     return result
 
 
+@write_tool(title="Lock a door", destructive=False, idempotent=True, perform=perform_action)
+async def lock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: WaitArg = True) -> ActionPlan:
+    """Lock a smart lock or Smart Door, then wait until the device reports "locked" (outcome
+    confirmed) or say it is still pending. The user is asked to confirm first. Not for Openers."""
+    device = await find_device(app_state(ctx), smartlock)
+    if codes.is_opener(device.type):
+        raise ToolError(
+            f"{device.name!r} is an Opener, which cannot lock; use smartlock_action with deactivate_rto "
+            "or deactivate_continuous_mode."
+        )
+    return _plan("lock_smartlock", device, "lock", wait)
+
+
+@write_tool(title="Unlock a door", destructive=True, idempotent=True, perform=perform_action)
+async def unlock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: WaitArg = True) -> ActionPlan:
+    """Unlock a smart lock or Smart Door (anyone at the door can then open it). The user is
+    asked to confirm first; only call it when the user asked for exactly this door. Waits until
+    the device reports "unlocked". Not for Openers (use smartlock_action)."""
+    device = await find_device(app_state(ctx), smartlock)
+    if codes.is_opener(device.type):
+        raise ToolError(
+            f"{device.name!r} is an Opener, which cannot unlock; use smartlock_action with "
+            "electric_strike_actuation or activate_rto."
+        )
+    return _plan("unlock_smartlock", device, "unlock", wait)
+
+
+@write_tool(title="Run a device action", destructive=True, idempotent=False, perform=perform_action)
+async def smartlock_action(
+    ctx: Context[AppState], smartlock: SmartlockArg, action: ActionArg, wait: WaitArg = True
+) -> ActionPlan:
+    """Run any action a device supports: unlatch (opens the door), Lock 'n' Go, or the Opener's
+    Ring to Open, electric strike and continuous mode. The action must fit the device type
+    (get_smartlock lists them). The user is asked to confirm first. For plain lock/unlock prefer
+    lock_smartlock/unlock_smartlock."""
+    return _plan("smartlock_action", await find_device(app_state(ctx), smartlock), action, wait)
+
+
+async def plan_action(smartlock: str, action: str, ctx: Context[AppState]) -> ActionPlan:
+    """The plan of `action` on the named device, for the advanced action tools."""
+    return _plan("smartlock_action", await find_device(app_state(ctx), smartlock), action, wait=True)
+
+
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    if settings.read_only:
-        return
-
-    @register_tool(server, title="Lock a door", annotations=write_annotations(destructive=False, idempotent=True))
-    @nuki_errors
-    async def lock_smartlock(
-        smartlock: SmartlockArg,
-        plan: Annotated[WritePlan, Resolve(plan_lock)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_lock)],
-        ctx: Context[AppState],
-        wait: WaitArg = True,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ActionResult:
-        """Lock a smart lock or Smart Door, then wait until the device reports "locked" (outcome
-        confirmed) or say it is still pending. The user is asked to confirm first. Not for Openers."""
-
-        async def perform(confirmed_by: str) -> ActionResult:
-            return await _execute(ctx, plan, "lock", app_state(ctx).client.lock, wait, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ActionResult, perform)
-
-    @register_tool(server, title="Unlock a door", annotations=write_annotations(destructive=True, idempotent=True))
-    @nuki_errors
-    async def unlock_smartlock(
-        smartlock: SmartlockArg,
-        plan: Annotated[WritePlan, Resolve(plan_unlock)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_unlock)],
-        ctx: Context[AppState],
-        wait: WaitArg = True,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ActionResult:
-        """Unlock a smart lock or Smart Door (anyone at the door can then open it). The user is
-        asked to confirm first; only call it when the user asked for exactly this door. Waits until
-        the device reports "unlocked". Not for Openers (use smartlock_action)."""
-
-        async def perform(confirmed_by: str) -> ActionResult:
-            return await _execute(ctx, plan, "unlock", app_state(ctx).client.unlock, wait, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ActionResult, perform)
-
-    @register_tool(
-        server, title="Run a device action", annotations=write_annotations(destructive=True, idempotent=False)
-    )
-    @nuki_errors
-    async def smartlock_action(
-        smartlock: SmartlockArg,
-        action: ActionArg,
-        plan: Annotated[WritePlan, Resolve(plan_action)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_action)],
-        ctx: Context[AppState],
-        wait: WaitArg = True,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ActionResult:
-        """Run any action a device supports: unlatch (opens the door), Lock 'n' Go, or the Opener's
-        Ring to Open, electric strike and continuous mode. The action must fit the device type
-        (get_smartlock lists them). The user is asked to confirm first. For plain lock/unlock prefer
-        lock_smartlock/unlock_smartlock."""
-
-        async def send(smartlock_id: int) -> None:
-            code = codes.action_code(plan.target().device_type, action)
-            if code is None:  # the plan already refused this; kept for type narrowing
-                raise ToolError(f"Action {action!r} is not supported by this device.")
-            await app_state(ctx).client.action(smartlock_id, SmartlockAction(action=code))
-
-        async def perform(confirmed_by: str) -> ActionResult:
-            return await _execute(ctx, plan, action, send, wait, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ActionResult, perform)
+    register_writes(server, settings, (lock_smartlock, unlock_smartlock, smartlock_action))

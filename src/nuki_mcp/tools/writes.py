@@ -14,8 +14,10 @@ a refusal, or no confirmation.
 # No `from __future__ import annotations` here: the resolver built by `confirm_with` carries its
 # plan function inside its annotation, which the SDK must be able to evaluate without module globals.
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal, NoReturn, TypeVar
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar, get_type_hints
 
 import anyio
 from mcp.server.mcpserver import (
@@ -25,17 +27,21 @@ from mcp.server.mcpserver import (
     DeclinedElicitation,
     Elicit,
     ElicitationResult,
+    MCPServer,
     Resolve,
 )
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
+from pydantic_core import to_jsonable_python
 
 from nuki_mcp.compact_schemas import CompactSchemaServer
+from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.guard import AuditUnavailable, ConfirmForm, GuardRefusal, NotAsked, WritePlan, canonical_json
-from nuki_mcp.nuki.errors import NukiError
+from nuki_mcp.nuki.errors import NukiError, NukiLockedError
+from nuki_mcp.tools.common import ConfirmationTokenArg, register_tool, write_annotations
 
 WriteStatus = Literal["done", "not_done", "confirmation_required"]
 ConfirmOutcome = ElicitationResult[ConfirmForm]
@@ -105,11 +111,15 @@ def call_arguments(ctx: Context[AppState]) -> dict[str, JsonValue]:
     return arguments
 
 
-def write_binding(plan: WritePlan, arguments: dict[str, JsonValue]) -> str:
-    """What a confirmation is bound to: the tool, the device and the arguments."""
-    return canonical_json(
-        {"tool": plan.tool, "device": None if plan.device is None else plan.device.smartlock_id, "arguments": arguments}
-    )
+def write_binding(plan: WritePlan, raw_arguments: dict[str, JsonValue]) -> str:
+    """What a confirmation is bound to: the tool, the resolved devices and the normalized arguments.
+
+    Naming a device by id or by name gives the same binding; renaming a device between the two calls
+    of a token confirmation cannot redirect the write. Plans not declared with `write_tool` carry no
+    normalized arguments and are bound to the arguments as sent.
+    """
+    arguments = raw_arguments if plan.arguments is None else dict(plan.arguments)
+    return canonical_json({"tool": plan.tool, "devices": list[JsonValue](plan.device_ids()), "arguments": arguments})
 
 
 async def run_write(
@@ -119,8 +129,13 @@ async def run_write(
     confirmation_token: str | None,
     result_type: type[W],
     perform: Callable[[str], Awaitable[W]],
+    refresh: Callable[[], Awaitable[WritePlan]] | None = None,
 ) -> W:
     """Confirm `plan` as NUKI_CONFIRM says, then `perform(confirmed_by)` it, recording every step.
+
+    `refresh`, once the write is confirmed, re-reads the target and re-applies the confirmed changes
+    on top of what is there now (so a change made at Nuki meanwhile is not overwritten); a refusal
+    there sends nothing.
 
     Nothing is sent to Nuki unless the human accepted with `confirm: true` in time, a valid token was
     presented, or confirmation is off. An attempt line is synced to the audit trail before `perform`
@@ -189,6 +204,12 @@ async def run_write(
         case CancelledElicitation():
             return not_done("elicitation", "The user cancelled; nothing was sent to Nuki.")
 
+    if refresh is not None:
+        try:
+            plan = await refresh()
+        except (NukiError, GuardRefusal, ToolError) as exc:
+            refuse(method, str(exc))
+
     try:
         attempt_id = guard.audit.attempt(tool=plan.tool, device=plan.device, arguments=arguments, confirmation=method)
     except AuditUnavailable as unavailable:
@@ -207,6 +228,14 @@ async def run_write(
 
     try:
         result = await perform(method)
+    except NukiLockedError as exc:
+        # 423: Nuki did nothing, so the human's confirmation still stands for the same call.
+        kept = ""
+        if method == "token" and confirmation_token is not None:
+            guard.tokens.release(confirmation_token)
+            kept = " Nothing was changed; the same confirmation_token works again until it expires."
+        finish("not_done", str(exc))
+        raise RecordedToolError(f"{exc}{kept}") from None
     except NukiError as exc:
         finish("unknown" if exc.outcome_unknown else "error", str(exc))
         raise RecordedToolError(str(exc)) from None
@@ -279,3 +308,130 @@ def _refusal_detail(exc: ToolError) -> str:
         fields = sorted({".".join(str(part) for part in error["loc"]) for error in cause.errors()})
         return f"Invalid arguments: {', '.join(fields)}."
     return str(cause if isinstance(cause, ToolError) else exc)
+
+
+# --- declaring a write tool once ------------------------------------------------------------------
+
+PlanT = TypeVar("PlanT", bound=WritePlan)
+ResultT = TypeVar("ResultT", bound=WriteResult)
+
+# Arguments that name devices: a confirmation binds the devices they resolved to, not their text.
+_DEVICE_ARGUMENTS = frozenset({"smartlock", "smartlocks"})
+
+
+@dataclass(frozen=True)
+class WriteTool(Generic[PlanT, ResultT]):
+    """One write tool, declared once.
+
+    `plan` is an async function named like the tool, whose parameters besides `ctx` are the tool's
+    arguments and whose docstring is the tool's description for the model. It reads what it needs
+    and returns exactly what will happen, sending nothing. `perform` sends that plan once it is
+    confirmed. `refresh`, where given, re-reads the target right before sending and re-applies only
+    the confirmed changes on top of what is there now.
+
+    Registration, read-only filtering, confirmation, the refresh, the audit lines and error
+    translation are `register_writes`' and `run_write`'s, the same for every write tool.
+    """
+
+    plan: Callable[..., Awaitable[PlanT]]
+    perform: Callable[[Context[AppState], PlanT, str], Awaitable[ResultT]]
+    title: str
+    destructive: bool
+    idempotent: bool
+    refresh: Callable[[Context[AppState], PlanT], Awaitable[PlanT]] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.plan.__name__
+
+
+def write_tool(
+    *,
+    title: str,
+    destructive: bool,
+    idempotent: bool,
+    perform: Callable[[Context[AppState], PlanT, str], Awaitable[ResultT]],
+    refresh: Callable[[Context[AppState], PlanT], Awaitable[PlanT]] | None = None,
+) -> Callable[[Callable[..., Awaitable[PlanT]]], WriteTool[PlanT, ResultT]]:
+    """Declare a write tool by its plan function (see `WriteTool`)."""
+
+    def declare(plan: Callable[..., Awaitable[PlanT]]) -> WriteTool[PlanT, ResultT]:
+        return WriteTool(plan, perform, title, destructive, idempotent, refresh)
+
+    return declare
+
+
+def register_writes(server: MCPServer[AppState], settings: Settings, tools: Iterable[WriteTool[Any, Any]]) -> None:
+    """Register each write tool, unless the server is read-only (then they are neither listed nor callable)."""
+    if settings.read_only:
+        return
+    for tool in tools:
+        annotations = write_annotations(destructive=tool.destructive, idempotent=tool.idempotent)
+        register_tool(server, title=tool.title, annotations=annotations)(_tool_function(tool))
+
+
+def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteResult]]:
+    """The function the SDK registers: the plan's arguments plus the plan and confirmation resolvers."""
+    hints = get_type_hints(tool.plan, include_extras=True)
+    arguments = [
+        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[parameter.name])
+        for parameter in inspect.signature(tool.plan).parameters.values()
+    ]
+    result_type: type[WriteResult] = get_type_hints(tool.perform)["return"]
+
+    async def plan(**kwargs: Any) -> WritePlan:
+        try:
+            planned = await tool.plan(**kwargs)
+        except (NukiError, GuardRefusal) as exc:
+            raise ToolError(str(exc)) from None
+        return replace(planned, arguments=_normalized(kwargs))
+
+    _sign(plan, f"plan_{tool.name}", arguments, WritePlan)
+    confirm = confirm_with(plan)
+
+    async def run(**kwargs: Any) -> WriteResult:
+        ctx: Context[AppState] = kwargs["ctx"]
+        current: WritePlan = kwargs["plan"]
+
+        async def refresh() -> WritePlan:
+            nonlocal current
+            if tool.refresh is not None:
+                current = await tool.refresh(ctx, current)
+            return current
+
+        async def perform(confirmed_by: str) -> WriteResult:
+            return await tool.perform(ctx, current, confirmed_by)
+
+        return await run_write(
+            ctx, current, kwargs["confirmation"], kwargs["confirmation_token"], result_type, perform, refresh
+        )
+
+    resolvers = [
+        inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[WritePlan, Resolve(plan)]),
+        inspect.Parameter(
+            "confirmation", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[ConfirmOutcome, Resolve(confirm)]
+        ),
+        inspect.Parameter(
+            "confirmation_token", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfirmationTokenArg
+        ),
+    ]
+    _sign(run, tool.name, [*arguments, *resolvers], result_type)
+    run.__doc__ = tool.plan.__doc__
+    return run
+
+
+def _sign(fn: Callable[..., object], name: str, parameters: list[inspect.Parameter], returns: object) -> None:
+    """Give a generated function the signature and annotations the SDK reads."""
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
+    fn.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": returns}
+
+
+def _normalized(arguments: Mapping[str, object]) -> dict[str, JsonValue]:
+    """The validated arguments as JSON, without the device names (a plan binds their resolved ids)."""
+    return {
+        name: to_jsonable_python(value)
+        for name, value in arguments.items()
+        if name != "ctx" and name not in _DEVICE_ARGUMENTS
+    }
