@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from nuki_mcp.clock import ManualClock
-from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
+from nuki_mcp.demo import Fault
+from nuki_mcp.demo.household import BACK_DOOR_ID, CELLAR_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import ConfirmationTokens
 from tests.support import CANARY_TOKEN, ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps, rows
 
@@ -271,3 +272,61 @@ def test_neither_the_confirmation_secret_nor_the_api_token_shows_in_a_repr(tmp_p
     tokens = ConfirmationTokens(clock=ManualClock(), secret=b"s3cr3t-hmac-key-that-must-not-print")
     assert "s3cr3t" not in repr(tokens)
     assert CANARY_TOKEN not in repr(Harness(tmp_path).settings())
+
+
+# --- what a confirmation token is bound to --------------------------------------------------------
+
+
+async def test_a_token_redeems_whether_the_device_is_named_by_name_or_by_id(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        second = await call_ok(
+            client,
+            "unlock_smartlock",
+            {"smartlock": str(FRONT_DOOR_ID), "confirmation_token": first["confirmation_token"]},
+        )
+    assert second["status"] == "done"
+    assert _state(harness, FRONT_DOOR_ID) == UNLOCKED
+
+
+async def test_renaming_devices_between_the_two_calls_cannot_redirect_a_token(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Cellar"})
+        harness.sim.set_device_fields(CELLAR_ID, name="Old Cellar")
+        harness.sim.set_device_fields(FRONT_DOOR_ID, name="Cellar")  # "Cellar" now names the front door
+        error = await call_error(
+            client, "unlock_smartlock", {"smartlock": "Cellar", "confirmation_token": first["confirmation_token"]}
+        )
+    assert "does not match" in error
+    assert harness.sim.writes() == []
+
+
+async def test_a_bulk_token_is_bound_to_every_device_it_resolved(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    arguments: Json = {"smartlocks": ["Front Door", "Back Door"], "battery_warning_per_mail_enabled": False}
+    async with harness.client() as client:
+        first = await call_ok(client, "bulk_web_config", arguments)
+        harness.sim.set_device_fields(BACK_DOOR_ID, name="Back Door (old)")
+        harness.sim.set_device_fields(CELLAR_ID, name="Back Door")
+        error = await call_error(
+            client, "bulk_web_config", {**arguments, "confirmation_token": first["confirmation_token"]}
+        )
+    assert "does not match" in error
+    assert harness.sim.writes() == []
+
+
+async def test_a_423_when_performing_keeps_the_token_usable(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    unlock = f"/smartlock/{FRONT_DOOR_ID}/action/unlock"
+    harness.sim.add_fault(Fault.json(423, "The device is busy with a pending operation", method="POST", path=unlock))
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        arguments: Json = {"smartlock": "Front Door", "confirmation_token": first["confirmation_token"]}
+        error = await call_error(client, "unlock_smartlock", arguments)
+        assert _state(harness, FRONT_DOOR_ID) == LOCKED
+        again = await call_ok(client, "unlock_smartlock", arguments)
+    assert "same confirmation_token works again" in error
+    assert again["status"] == "done"
+    assert _state(harness, FRONT_DOOR_ID) == UNLOCKED

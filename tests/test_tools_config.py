@@ -8,7 +8,9 @@ import pytest
 from pydantic import JsonValue
 
 from nuki_mcp.demo.household import BACK_DOOR_ID, CELLAR_ID, FRONT_DOOR_ID, OPENER_ID
-from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.models import SmartlockConfigWrite
+from tests.support import CANARY_TOKEN, ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps
 
 pytestmark = pytest.mark.anyio
 
@@ -538,3 +540,61 @@ async def test_read_only_mode_offers_none_of_the_config_tools(tmp_path: Path) ->
     async with harness.client() as client:
         tools = (await client.list_tools()).tools
     assert tools == []
+
+
+# --- what is sent is what was confirmed, on top of what is there now -----------------------------
+
+
+class _SomeoneElseChangesTheLed(Elicitations):
+    """Answers yes, but while the question is open someone changes the LED brightness in Nuki Web."""
+
+    def __init__(self, harness: Harness) -> None:
+        super().__init__()
+        self.harness = harness
+
+    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
+        async with NukiClient(CANARY_TOKEN, transport=self.harness.sim.transport(), clock=self.harness.clock) as nuki:
+            config = (await nuki.get_smartlock(FRONT_DOOR_ID)).config
+            assert config is not None
+            await nuki.update_config(FRONT_DOOR_ID, SmartlockConfigWrite.from_current(config, {"led_brightness": 1}))
+        return await super().__call__(context, params)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", BOTH_ERAS)
+async def test_a_change_made_at_nuki_while_the_question_was_open_is_not_overwritten(
+    tmp_path: Path, mode: ClientMode
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    human = _SomeoneElseChangesTheLed(harness)
+    async with harness.client(mode=mode, elicitation=human) as client:  # type: ignore[arg-type]
+        result = await call_ok(client, "update_config", {"smartlock": "Front Door", "pairing_enabled": True})
+    assert result["status"] == "done"
+    config = harness.sim.device(FRONT_DOOR_ID).config
+    assert config is not None
+    assert config.pairing_enabled is True  # the confirmed change
+    assert config.led_brightness == 1  # the other person's change survived
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"single_lock": True}, {"auto_unlatch": True}, {"lift_up_handle": False, "led_enabled": False}],
+    ids=["single-lock", "auto-unlatch", "lift-up-handle"],
+)
+async def test_a_lock_only_setting_on_an_opener_is_refused_before_anything_is_sent(
+    tmp_path: Path, arguments: Json
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        error = await call_error(client, "update_config", {"smartlock": "Building Entrance", **arguments})
+    assert "Opener" in error
+    assert next(iter(arguments)) in error
+    assert harness.sim.writes() == []
+
+
+async def test_a_new_timezone_is_sent_with_its_current_utc_offset(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)  # the test clock stands in late November: New York is 5 h behind UTC
+    async with harness.client() as client:
+        await call_ok(client, "update_config", {"smartlock": "Front Door", "timezone": "America/New_York"})
+    body = _last_body(harness)
+    assert body["timezoneOffset"] == -300
+    assert harness.sim.device(FRONT_DOOR_ID).config.timezone_offset == -300  # type: ignore[union-attr]

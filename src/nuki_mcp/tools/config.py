@@ -3,16 +3,18 @@
 Every update is read-modify-write: the plan reads the device, applies only the fields the caller
 gave and keeps the complete request body it will send, so the human confirms exactly the diff that
 is written (fields that already have the wanted value are not listed; an update that changes nothing
-is refused). Nuki stores a config change and forwards it to the device; the device applies it on its
-next contact (bridge or Wi-Fi), usually within seconds.
+is refused). Right before sending, the section is read again and only the confirmed changes are
+applied on top, so a change made at Nuki meanwhile is kept. Nuki stores a config change and
+forwards it to the device; the device applies it on its next contact (bridge or Wi-Fi), usually
+within seconds. What each setting means to Nuki is `nuki.settings`' knowledge.
 """
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Annotated, Generic, Literal, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Final, Generic, Literal, TypeVar
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, JsonValue, TypeAdapter
 
@@ -20,6 +22,7 @@ from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.guard import MASK, DeviceRef, FieldChange, WritePlan
 from nuki_mcp.nuki import codes
+from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import (
     AdvancedConfigWrite,
     BulkWebConfigRequest,
@@ -34,25 +37,26 @@ from nuki_mcp.nuki.models import (
     WebConfigRequest,
     WebConfigWrite,
 )
-from nuki_mcp.tools.common import (
-    ConfirmationTokenArg,
-    SmartlockArg,
-    device_ref,
-    find_device,
-    match_device,
-    nuki_errors,
-    register_tool,
-    visible_devices,
-    write_annotations,
+from nuki_mcp.nuki.settings import (
+    CONFIG_SETTINGS,
+    LOCK_ADVANCED_SETTINGS,
+    OPENER_ADVANCED_SETTINGS,
+    SMARTDOOR_ADVANCED_SETTINGS,
+    SMARTLOCK_SETTINGS,
+    WEB_SETTINGS,
+    Diff,
+    Setting,
+    diff_settings,
+    not_applicable,
 )
+from nuki_mcp.tools.common import SmartlockArg, device_ref, find_device, match_device, visible_devices
 from nuki_mcp.tools.views import DeviceRefView
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+from nuki_mcp.tools.writes import WriteResult, register_writes, write_tool
 
 B = TypeVar("B", bound=RequestModel)
 
-_JSON_OBJECT = TypeAdapter(dict[str, JsonValue])
+_JSON_VALUE: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
 _INT32_MAX = 2_147_483_647
-_CONFIG_TOOL = write_annotations(destructive=True, idempotent=True)
 
 # Smart locks take these three; "fixed" exists only on the Opener and the Smart Door.
 LockBatteryTypeName = Literal["alkali", "accumulator", "lithium"]
@@ -236,149 +240,64 @@ class RequestPlan(WritePlan, Generic[B]):
 
 
 @dataclass(frozen=True)
+class Section(Generic[B]):
+    """One config section of a device, written read-modify-write: the whole object goes back to Nuki."""
+
+    what: str
+    settings: Mapping[str, Setting]
+    write_model: type[B]
+    read: Callable[[Smartlock], BaseModel | None]
+    send: Callable[[NukiClient, int, B], Awaitable[None]]
+    kind: codes.AdvancedConfigKind | None = None  # the device kind an advanced section belongs to
+
+
+@dataclass(frozen=True)
+class SectionPlan(RequestPlan[B]):
+    """A config section write: the confirmed changes (wire names) and the section they belong to."""
+
+    section: Section[B] = field(kw_only=True, repr=False, compare=False)
+    wire: Mapping[str, JsonValue] = field(kw_only=True, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class BulkWebConfigPlan(WritePlan):
     request: BulkWebConfigRequest = field(kw_only=True, repr=False, compare=False)
     targets: tuple[DeviceRef, ...] = ()
     unchanged: tuple[DeviceRef, ...] = ()
 
 
-def _same(value: JsonValue) -> JsonValue:
-    return value
-
-
-@dataclass(frozen=True)
-class Setting:
-    """How one tool argument maps onto a wire field: encoded for Nuki, decoded (by name) for people."""
-
-    wire: str
-    encode: Callable[[JsonValue], JsonValue] = _same
-    decode: Callable[[JsonValue], JsonValue] = _same
-
-
-def _named(wire: str, table: Mapping[str, int]) -> Setting:
-    names = {code: name for name, code in table.items()}
-
-    def encode(value: JsonValue) -> JsonValue:
-        code = table.get(value) if isinstance(value, str) else None
-        if code is None:
-            raise ToolError(f"{wire} must be one of: {', '.join(table)}.")
-        return code
-
-    def decode(value: JsonValue) -> JsonValue:
-        return names.get(value, f"unknown_{value}") if isinstance(value, int) else value
-
-    return Setting(wire, encode, decode)
-
-
-def _timezone_setting() -> Setting:
-    def encode(value: JsonValue) -> JsonValue:
-        tz_id = codes.timezone_id(value) if isinstance(value, str) else None
-        if tz_id is None:
-            raise ToolError(f"Nuki has no timezone {value!r}; use one of: {', '.join(codes.TIMEZONES)}.")
-        return tz_id
-
-    def decode(value: JsonValue) -> JsonValue:
-        return codes.timezone_name(value) if isinstance(value, int) else value
-
-    return Setting("timezone_id", encode, decode)
-
-
-def _doorbell_suppression_setting() -> Setting:
-    bits: dict[str, int] = dict(codes.DOORBELL_SUPPRESSION_BITS.items())
-
-    def encode(value: JsonValue) -> JsonValue:
-        mask = 0
-        for name in value if isinstance(value, list) else []:
-            bit = bits.get(name) if isinstance(name, str) else None
-            if bit is None:
-                raise ToolError(f"doorbell_suppression takes: {', '.join(bits)}.")
-            mask |= bit
-        return mask
-
-    def decode(value: JsonValue) -> JsonValue:
-        return list[JsonValue](codes.mask_to_doorbell_suppression(value)) if isinstance(value, int) else value
-
-    return Setting("doorbell_suppression", encode, decode)
-
-
-def _flag_as_number(wire: str) -> Setting:
-    def encode(value: JsonValue) -> JsonValue:
-        return 1 if value is True else 0
-
-    def decode(value: JsonValue) -> JsonValue:
-        return value != 0 if isinstance(value, int) and not isinstance(value, bool) else value
-
-    return Setting(wire, encode, decode)
-
-
-def _plain(*wire_names: str) -> dict[str, Setting]:
-    return {name: Setting(name) for name in wire_names}
-
-
-SMARTLOCK_SETTINGS: Mapping[str, Setting] = _plain("name", "favorite")
-CONFIG_SETTINGS: Mapping[str, Setting] = {
-    **_plain(
-        "name",
-        "latitude",
-        "longitude",
-        "auto_unlatch",
-        "lift_up_handle",
-        "pairing_enabled",
-        "button_enabled",
-        "led_enabled",
-        "led_brightness",
-        "single_lock",
-    ),
-    "advertising_mode": _named("advertising_mode", codes.ADVERTISING_MODES),
-    "timezone": _timezone_setting(),
+CONFIG: Final = Section(
+    "configuration", CONFIG_SETTINGS, SmartlockConfigWrite, lambda d: d.config, NukiClient.update_config
+)
+LOCK_ADVANCED: Final = Section(
+    "advanced configuration",
+    LOCK_ADVANCED_SETTINGS,
+    AdvancedConfigWrite,
+    lambda d: d.advanced_config,
+    NukiClient.update_advanced_config,
+    "lock",
+)
+OPENER_ADVANCED: Final = Section(
+    "Opener advanced configuration",
+    OPENER_ADVANCED_SETTINGS,
+    OpenerAdvancedConfigWrite,
+    lambda d: d.opener_advanced_config,
+    NukiClient.update_opener_advanced_config,
+    "opener",
+)
+SMARTDOOR_ADVANCED: Final = Section(
+    "Smart Door advanced configuration",
+    SMARTDOOR_ADVANCED_SETTINGS,
+    SmartdoorAdvancedConfigWrite,
+    lambda d: d.smartdoor_advanced_config,
+    NukiClient.update_smartdoor_advanced_config,
+    "smartdoor",
+)
+_ADVANCED_TOOLS: Final[Mapping[codes.AdvancedConfigKind, str]] = {
+    "lock": "update_advanced_config",
+    "opener": "update_opener_advanced_config",
+    "smartdoor": "update_smartdoor_advanced_config",
 }
-LOCK_ADVANCED_SETTINGS: Mapping[str, Setting] = {
-    **_plain(
-        "auto_lock",
-        "auto_lock_timeout",
-        "lng_timeout",
-        "unlatch_duration",
-        "automatic_battery_type_detection",
-        "detached_cylinder",
-        "auto_update_enabled",
-        "enable_slow_speed_during_nightmode",
-    ),
-    "single_button_press_action": _named("single_button_press_action", codes.BUTTON_ACTIONS),
-    "double_button_press_action": _named("double_button_press_action", codes.BUTTON_ACTIONS),
-    "battery_type": _named("battery_type", codes.BATTERY_TYPES),
-    "motor_speed": _named("motor_speed", codes.MOTOR_SPEEDS),
-}
-OPENER_ADVANCED_SETTINGS: Mapping[str, Setting] = {
-    **_plain(
-        "rto_timeout",
-        "electric_strike_duration",
-        "electric_strike_delay",
-        "random_electric_strike_delay",
-        "disable_rto_after_ring",
-        "doorbell_suppression_duration",
-        "short_circuit_duration",
-        "sound_level",
-        "automatic_battery_type_detection",
-        "auto_update_enabled",
-    ),
-    "doorbell_suppression": _doorbell_suppression_setting(),
-    "sound_ring": _named("sound_ring", codes.OPENER_SOUNDS),
-    "sound_open": _named("sound_open", codes.OPENER_SOUNDS),
-    "sound_rto": _named("sound_rto", codes.OPENER_SOUNDS),
-    "sound_cm": _named("sound_cm", codes.OPENER_SOUNDS),
-    "sound_confirmation": _flag_as_number("sound_confirmation"),
-    "single_button_press_action": _named("single_button_press_action", codes.OPENER_BUTTON_ACTIONS),
-    "double_button_press_action": _named("double_button_press_action", codes.OPENER_BUTTON_ACTIONS),
-    "battery_type": _named("battery_type", codes.BATTERY_TYPES),
-}
-SMARTDOOR_ADVANCED_SETTINGS: Mapping[str, Setting] = {
-    **_plain("auto_lock", "auto_lock_timeout", "lng_timeout", "unlatch_duration", "automatic_battery_type_detection"),
-    "buzzer_volume": _named("buzzer_volume", codes.BUZZER_VOLUMES),
-    "single_button_press_action": _named("single_button_press_action", codes.BUTTON_ACTIONS),
-    "double_button_press_action": _named("double_button_press_action", codes.BUTTON_ACTIONS),
-    "battery_type": _named("battery_type", codes.BATTERY_TYPES),
-}
-WEB_SETTINGS: Mapping[str, Setting] = _plain("battery_warning_per_mail_enabled")
 
 # Changes worth a sentence of their own in the confirmation question.
 _WARNINGS: Mapping[tuple[str, JsonValue], str] = {
@@ -388,36 +307,29 @@ _WARNINGS: Mapping[tuple[str, JsonValue], str] = {
 }
 
 
-@dataclass(frozen=True)
-class Diff:
-    """What an update asks for: the wire fields to write (snake_case, encoded), the requested values as
-    people read them (argument names, enums by name) and the changes among them."""
+def _given(arguments: Mapping[str, object]) -> dict[str, JsonValue]:
+    """The settings among a plan's own arguments that the caller gave (None = leave unchanged).
 
-    wire: dict[str, JsonValue]
-    wanted: dict[str, JsonValue]
-    changes: tuple[FieldChange, ...]
+    Refused, before any request, when there are none.
+    """
+    given = {
+        name: _JSON_VALUE.validate_python(value)
+        for name, value in arguments.items()
+        if name not in ("ctx", "smartlock") and value is not None
+    }
+    if not given:
+        raise ToolError(
+            "Nothing to change: give at least one setting to change (every setting left out stays as it is)."
+        )
+    return given
 
-    def wanted_text(self) -> str:
-        return ", ".join(f"{arg}={json.dumps(value)}" for arg, value in self.wanted.items())
+
+def _diff(state: AppState, settings: Mapping[str, Setting], given: Mapping[str, JsonValue], current: BaseModel) -> Diff:
+    return diff_settings(settings, given, current, state.clock.now())
 
 
-def diff_settings(settings: Mapping[str, Setting], given: Mapping[str, JsonValue], current: BaseModel) -> Diff:
-    """Compare the given arguments (None = leave unchanged) with the current wire object."""
-    now = _JSON_OBJECT.validate_python(current.model_dump(mode="json"))
-    wire: dict[str, JsonValue] = {}
-    wanted: dict[str, JsonValue] = {}
-    changes: list[FieldChange] = []
-    for arg, value in given.items():
-        if value is None:
-            continue
-        setting = settings[arg]
-        after = setting.encode(value)
-        wire[setting.wire] = after
-        wanted[arg] = setting.decode(after)
-        before = now.get(setting.wire)
-        if before != after:
-            changes.append(FieldChange(arg, None if before is None else setting.decode(before), wanted[arg]))
-    return Diff(wire, wanted, tuple(changes))
+def _field_changes(diff: Diff) -> tuple[FieldChange, ...]:
+    return tuple(FieldChange(c.field, c.before, c.after) for c in diff.changes)
 
 
 def _require_changes(device: Smartlock, diff: Diff) -> None:
@@ -430,378 +342,80 @@ def _summary(action: str, device: Smartlock, changes: tuple[FieldChange, ...]) -
     return " ".join([f"{action} {device_ref(device).label()}.", *warnings])
 
 
-async def _read(ctx: Context[AppState], smartlock: str) -> Smartlock:
+async def _read(state: AppState, smartlock: str) -> Smartlock:
     """The device as named (allow-listed), read fresh with its complete configuration."""
-    state = app_state(ctx)
     device = await find_device(state, smartlock)
     return await state.client.get_smartlock(device.smartlock_id)
 
 
-def _no_config(device: Smartlock, what: str) -> ToolError:
+def _no_config(device: Smartlock | DeviceRef, what: str) -> ToolError:
     return ToolError(
-        f"Nuki reports no {what} for {device_ref(device).label()}, so it cannot be changed safely; "
+        f"Nuki reports no {what} for {device.name!r} (id {device.smartlock_id}), so it cannot be changed safely; "
         "call sync_smartlock, wait a few seconds and try again."
     )
 
 
-def _require_advanced_kind(device: Smartlock, wanted: codes.AdvancedConfigKind) -> None:
-    """Refuse (before anything is sent) an advanced config that does not fit the device type."""
-    kind = codes.advanced_config_kind(device.type)
-    if kind == wanted:
-        return
+def _require_kind(device: Smartlock, section: Section[B], given: Mapping[str, JsonValue]) -> None:
+    """Refuse (before anything is sent) a section or setting that does not fit the device type."""
     model = codes.device_model_name(device.type)
-    right = {
-        "lock": "update_advanced_config",
-        "opener": "update_opener_advanced_config",
-        "smartdoor": "update_smartdoor_advanced_config",
-    }.get(kind)
-    if right is None:
-        raise ToolError(f"{device.name!r} is a {model}, which has no advanced configuration to change.")
-    raise ToolError(f"{device.name!r} is a {model}; change its advanced configuration with {right} instead.")
-
-
-def _given(**arguments: JsonValue) -> dict[str, JsonValue]:
-    """The settings the caller gave (None = leave unchanged); refused, before any request, if none."""
-    given: dict[str, JsonValue] = {name: value for name, value in arguments.items() if value is not None}
-    if not given:
+    if section.kind is not None:
+        kind = codes.advanced_config_kind(device.type)
+        if kind == section.kind:
+            return
+        right = _ADVANCED_TOOLS.get(kind)
+        if right is None:
+            raise ToolError(f"{device.name!r} is a {model}, which has no advanced configuration to change.")
+        raise ToolError(f"{device.name!r} is a {model}; change its advanced configuration with {right} instead.")
+    foreign = not_applicable(device.type, section.settings, given)
+    if foreign:
         raise ToolError(
-            "Nothing to change: give at least one setting to change (every setting left out stays as it is)."
+            f"{device.name!r} is a {model}, which has no {', '.join(foreign)}; leave "
+            f"{'it' if len(foreign) == 1 else 'them'} out (those settings exist only on door locks)."
         )
-    return given
 
 
-def _read_modify_write_plan(
-    tool: str,
-    action: str,
-    device: Smartlock,
-    current: BaseModel | None,
-    what: str,
-    settings: Mapping[str, Setting],
-    given: Mapping[str, JsonValue],
-    write_model: type[B],
-) -> RequestPlan[B]:
-    """The plan of a config write: the complete `current` object with only the given settings changed."""
+async def _plan_section(
+    ctx: Context[AppState], tool: str, section: Section[B], smartlock: str, arguments: Mapping[str, object]
+) -> SectionPlan[B]:
+    """The plan of a config section write: the complete current object with only the given settings changed."""
+    state = app_state(ctx)
+    given = _given(arguments)
+    device = await _read(state, smartlock)
+    _require_kind(device, section, given)
+    current = section.read(device)
     if current is None:
-        raise _no_config(device, what)
-    diff = diff_settings(settings, given, current)
+        raise _no_config(device, section.what)
+    diff = _diff(state, section.settings, given, current)
     _require_changes(device, diff)
-    return RequestPlan(
+    changes = _field_changes(diff)
+    return SectionPlan(
         tool=tool,
-        summary=_summary(action, device, diff.changes),
+        summary=_summary(f"Change the {section.what} of", device, changes),
         device=device_ref(device),
-        changes=diff.changes,
-        request=write_model.from_current(current, diff.wire),
+        changes=changes,
+        request=section.write_model.from_current(current, diff.wire),
+        section=section,
+        wire=diff.wire,
     )
 
 
-@nuki_errors
-async def plan_update_smartlock(
-    smartlock: SmartlockArg,
-    ctx: Context[AppState],
-    name: DeviceNameArg = None,
-    favorite: FavoriteArg = None,
-) -> RequestPlan[SmartlockUpdate]:
-    given = _given(name=name, favorite=favorite)
-    device = await _read(ctx, smartlock)
-    diff = diff_settings(SMARTLOCK_SETTINGS, given, device)
-    _require_changes(device, diff)
-    return RequestPlan(
-        tool="update_smartlock",
-        summary=_summary("Change the name or favorite flag of", device, diff.changes),
-        device=device_ref(device),
-        changes=diff.changes,
-        request=SmartlockUpdate.model_validate(diff.wire),
-    )
+async def refresh_section(ctx: Context[AppState], plan: SectionPlan[B]) -> SectionPlan[B]:
+    """Re-read the section right before sending and re-apply only the confirmed changes on top.
+
+    A setting someone changed at Nuki while the human read the question keeps its new value.
+    """
+    target = plan.target()
+    device = await app_state(ctx).client.get_smartlock(target.smartlock_id)
+    current = plan.section.read(device)
+    if current is None:
+        raise _no_config(target, plan.section.what)
+    return replace(plan, request=plan.section.write_model.from_current(current, plan.wire))
 
 
-@nuki_errors
-async def plan_update_config(
-    smartlock: SmartlockArg,
-    ctx: Context[AppState],
-    name: DeviceNameArg = None,
-    latitude: LatitudeArg = None,
-    longitude: LongitudeArg = None,
-    auto_unlatch: AutoUnlatchArg = None,
-    lift_up_handle: LiftUpHandleArg = None,
-    pairing_enabled: PairingEnabledArg = None,
-    button_enabled: ButtonEnabledArg = None,
-    led_enabled: LedEnabledArg = None,
-    led_brightness: LedBrightnessArg = None,
-    single_lock: SingleLockArg = None,
-    advertising_mode: AdvertisingModeArg = None,
-    timezone: TimezoneArg = None,
-) -> RequestPlan[SmartlockConfigWrite]:
-    given = _given(
-        name=name,
-        latitude=latitude,
-        longitude=longitude,
-        auto_unlatch=auto_unlatch,
-        lift_up_handle=lift_up_handle,
-        pairing_enabled=pairing_enabled,
-        button_enabled=button_enabled,
-        led_enabled=led_enabled,
-        led_brightness=led_brightness,
-        single_lock=single_lock,
-        advertising_mode=advertising_mode,
-        timezone=timezone,
-    )
-    device = await _read(ctx, smartlock)
-    return _read_modify_write_plan(
-        "update_config",
-        "Change the configuration of",
-        device,
-        device.config,
-        "configuration",
-        CONFIG_SETTINGS,
-        given,
-        SmartlockConfigWrite,
-    )
-
-
-@nuki_errors
-async def plan_update_advanced_config(
-    smartlock: SmartlockArg,
-    ctx: Context[AppState],
-    auto_lock: AutoLockArg = None,
-    auto_lock_timeout: LockAutoLockTimeoutArg = None,
-    lng_timeout: LngTimeoutArg = None,
-    unlatch_duration: UnlatchDurationArg = None,
-    single_button_press_action: ButtonActionArg = None,
-    double_button_press_action: ButtonActionArg = None,
-    automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
-    battery_type: LockBatteryTypeArg = None,
-    detached_cylinder: DetachedCylinderArg = None,
-    auto_update_enabled: AutoUpdateArg = None,
-    motor_speed: MotorSpeedArg = None,
-    enable_slow_speed_during_nightmode: SlowAtNightArg = None,
-) -> RequestPlan[AdvancedConfigWrite]:
-    given = _given(
-        auto_lock=auto_lock,
-        auto_lock_timeout=auto_lock_timeout,
-        lng_timeout=lng_timeout,
-        unlatch_duration=unlatch_duration,
-        single_button_press_action=single_button_press_action,
-        double_button_press_action=double_button_press_action,
-        automatic_battery_type_detection=automatic_battery_type_detection,
-        battery_type=battery_type,
-        detached_cylinder=detached_cylinder,
-        auto_update_enabled=auto_update_enabled,
-        motor_speed=motor_speed,
-        enable_slow_speed_during_nightmode=enable_slow_speed_during_nightmode,
-    )
-    device = await _read(ctx, smartlock)
-    _require_advanced_kind(device, "lock")
-    return _read_modify_write_plan(
-        "update_advanced_config",
-        "Change the advanced configuration of",
-        device,
-        device.advanced_config,
-        "advanced configuration",
-        LOCK_ADVANCED_SETTINGS,
-        given,
-        AdvancedConfigWrite,
-    )
-
-
-@nuki_errors
-async def plan_update_opener_advanced_config(
-    smartlock: SmartlockArg,
-    ctx: Context[AppState],
-    rto_timeout: RtoTimeoutArg = None,
-    electric_strike_duration: ElectricStrikeDurationArg = None,
-    electric_strike_delay: ElectricStrikeDelayArg = None,
-    random_electric_strike_delay: RandomStrikeDelayArg = None,
-    disable_rto_after_ring: DisableRtoAfterRingArg = None,
-    doorbell_suppression: DoorbellSuppressionArg = None,
-    doorbell_suppression_duration: DoorbellSuppressionDurationArg = None,
-    short_circuit_duration: ShortCircuitDurationArg = None,
-    sound_ring: OpenerSoundArg = None,
-    sound_open: OpenerSoundArg = None,
-    sound_rto: OpenerSoundArg = None,
-    sound_cm: OpenerSoundArg = None,
-    sound_confirmation: SoundConfirmationArg = None,
-    sound_level: SoundLevelArg = None,
-    single_button_press_action: OpenerButtonActionArg = None,
-    double_button_press_action: OpenerButtonActionArg = None,
-    battery_type: BatteryTypeArg = None,
-    automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
-    auto_update_enabled: AutoUpdateArg = None,
-) -> RequestPlan[OpenerAdvancedConfigWrite]:
-    given = _given(
-        rto_timeout=rto_timeout,
-        electric_strike_duration=electric_strike_duration,
-        electric_strike_delay=electric_strike_delay,
-        random_electric_strike_delay=random_electric_strike_delay,
-        disable_rto_after_ring=disable_rto_after_ring,
-        doorbell_suppression=None if doorbell_suppression is None else list[JsonValue](doorbell_suppression),
-        doorbell_suppression_duration=doorbell_suppression_duration,
-        short_circuit_duration=short_circuit_duration,
-        sound_ring=sound_ring,
-        sound_open=sound_open,
-        sound_rto=sound_rto,
-        sound_cm=sound_cm,
-        sound_confirmation=sound_confirmation,
-        sound_level=sound_level,
-        single_button_press_action=single_button_press_action,
-        double_button_press_action=double_button_press_action,
-        battery_type=battery_type,
-        automatic_battery_type_detection=automatic_battery_type_detection,
-        auto_update_enabled=auto_update_enabled,
-    )
-    device = await _read(ctx, smartlock)
-    _require_advanced_kind(device, "opener")
-    return _read_modify_write_plan(
-        "update_opener_advanced_config",
-        "Change the Opener advanced configuration of",
-        device,
-        device.opener_advanced_config,
-        "Opener advanced configuration",
-        OPENER_ADVANCED_SETTINGS,
-        given,
-        OpenerAdvancedConfigWrite,
-    )
-
-
-@nuki_errors
-async def plan_update_smartdoor_advanced_config(
-    smartlock: SmartlockArg,
-    ctx: Context[AppState],
-    auto_lock: AutoLockArg = None,
-    auto_lock_timeout: SmartdoorAutoLockTimeoutArg = None,
-    lng_timeout: LngTimeoutArg = None,
-    unlatch_duration: UnlatchDurationArg = None,
-    buzzer_volume: BuzzerVolumeArg = None,
-    single_button_press_action: ButtonActionArg = None,
-    double_button_press_action: ButtonActionArg = None,
-    battery_type: BatteryTypeArg = None,
-    automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
-) -> RequestPlan[SmartdoorAdvancedConfigWrite]:
-    given = _given(
-        auto_lock=auto_lock,
-        auto_lock_timeout=auto_lock_timeout,
-        lng_timeout=lng_timeout,
-        unlatch_duration=unlatch_duration,
-        buzzer_volume=buzzer_volume,
-        single_button_press_action=single_button_press_action,
-        double_button_press_action=double_button_press_action,
-        battery_type=battery_type,
-        automatic_battery_type_detection=automatic_battery_type_detection,
-    )
-    device = await _read(ctx, smartlock)
-    _require_advanced_kind(device, "smartdoor")
-    return _read_modify_write_plan(
-        "update_smartdoor_advanced_config",
-        "Change the Smart Door advanced configuration of",
-        device,
-        device.smartdoor_advanced_config,
-        "Smart Door advanced configuration",
-        SMARTDOOR_ADVANCED_SETTINGS,
-        given,
-        SmartdoorAdvancedConfigWrite,
-    )
-
-
-@nuki_errors
-async def plan_update_web_config(
-    smartlock: SmartlockArg,
-    battery_warning_per_mail_enabled: BatteryWarningArg,
-    ctx: Context[AppState],
-) -> RequestPlan[WebConfigWrite]:
-    given = _given(battery_warning_per_mail_enabled=battery_warning_per_mail_enabled)
-    device = await _read(ctx, smartlock)
-    diff = diff_settings(WEB_SETTINGS, given, device.web_config or WebConfig())
-    _require_changes(device, diff)
-    return RequestPlan(
-        tool="update_web_config",
-        summary=_summary("Change the Nuki Web settings of", device, diff.changes),
-        device=device_ref(device),
-        changes=diff.changes,
-        # Nuki leaves web config fields that are absent unchanged, so only the given one is sent.
-        request=WebConfigWrite.model_validate(diff.wire),
-    )
-
-
-@nuki_errors
-async def plan_bulk_web_config(
-    smartlocks: DeviceListArg,
-    battery_warning_per_mail_enabled: BatteryWarningArg,
-    ctx: Context[AppState],
-) -> BulkWebConfigPlan:
-    visible = await visible_devices(app_state(ctx))
-    devices: dict[int, Smartlock] = {}
-    for wanted in smartlocks:
-        device = match_device(visible, wanted)
-        devices.setdefault(device.smartlock_id, device)
-    given = _given(battery_warning_per_mail_enabled=battery_warning_per_mail_enabled)
-    requests: list[WebConfigRequest] = []
-    changes: list[FieldChange] = []
-    targets: list[DeviceRef] = []
-    unchanged: list[DeviceRef] = []
-    for device in devices.values():
-        diff = diff_settings(WEB_SETTINGS, given, device.web_config or WebConfig())
-        if not diff.changes:
-            unchanged.append(device_ref(device))
-            continue
-        targets.append(device_ref(device))
-        requests.append(
-            WebConfigRequest(smartlock_id=device.smartlock_id, web_config=WebConfigWrite.model_validate(diff.wire))
-        )
-        changes.extend(
-            FieldChange(f"{device.name} ({device.smartlock_id}): {c.field}", c.before, c.after) for c in diff.changes
-        )
-    setting = f"battery_warning_per_mail_enabled={json.dumps(battery_warning_per_mail_enabled)}"
-    if not targets:
-        labels = ", ".join(ref.label() for ref in unchanged)
-        raise ToolError(f"Nothing to change: {labels} already have {setting}.")
-    summary = f"Set {setting} on {len(targets)} device(s) in one request."
-    if unchanged:
-        summary += " Already set, left alone: " + ", ".join(ref.label() for ref in unchanged) + "."
-    return BulkWebConfigPlan(
-        tool="bulk_web_config",
-        summary=summary,
-        changes=tuple(changes),
-        request=BulkWebConfigRequest(web_config_requests=requests),
-        targets=tuple(targets),
-        unchanged=tuple(unchanged),
-    )
-
-
-@nuki_errors
-async def plan_update_admin_pin(
-    smartlock: SmartlockArg, admin_pin: AdminPinArg, ctx: Context[AppState]
-) -> RequestPlan[SmartlockAdminPinUpdate]:
-    device = await find_device(app_state(ctx), smartlock)
-    return RequestPlan(
-        tool="update_admin_pin",
-        summary=f"Set a new admin PIN on {device_ref(device).label()}. The old PIN stops working; "
-        "the new one is needed to change settings in the Nuki app.",
-        device=device_ref(device),
-        changes=(FieldChange("admin_pin", None, MASK),),
-        request=SmartlockAdminPinUpdate(admin_pin=admin_pin),
-    )
-
-
-@nuki_errors
-async def plan_delete_smartlock(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
-    device = await find_device(app_state(ctx), smartlock)
-    return WritePlan(
-        tool="delete_smartlock",
-        summary=f"Remove {device_ref(device).label()} from the Nuki Web account. This does not reset the "
-        "device, but afterwards Nuki Web and this server can no longer see or operate it until it is added "
-        "to the account again in the Nuki app.",
-        device=device_ref(device),
-    )
-
-
-confirm_update_smartlock = confirm_with(plan_update_smartlock)
-confirm_update_config = confirm_with(plan_update_config)
-confirm_update_advanced_config = confirm_with(plan_update_advanced_config)
-confirm_update_opener_advanced_config = confirm_with(plan_update_opener_advanced_config)
-confirm_update_smartdoor_advanced_config = confirm_with(plan_update_smartdoor_advanced_config)
-confirm_update_web_config = confirm_with(plan_update_web_config)
-confirm_bulk_web_config = confirm_with(plan_bulk_web_config)
-confirm_update_admin_pin = confirm_with(plan_update_admin_pin)
-confirm_delete_smartlock = confirm_with(plan_delete_smartlock)
+async def perform_section(ctx: Context[AppState], plan: SectionPlan[B], confirmed_by: str) -> ConfigResult:
+    await plan.section.send(app_state(ctx).client, plan.target().smartlock_id, plan.request)
+    name = plan.wire.get("name")
+    return _done(plan, confirmed_by, name if isinstance(name, str) else None)
 
 
 # --- performing ----------------------------------------------------------------------------------
@@ -827,254 +441,335 @@ def _done(plan: WritePlan, confirmed_by: str, name: str | None = None) -> Config
     )
 
 
+async def perform_update_smartlock(
+    ctx: Context[AppState], plan: RequestPlan[SmartlockUpdate], confirmed_by: str
+) -> ConfigResult:
+    await app_state(ctx).client.update_smartlock(plan.target().smartlock_id, plan.request)
+    return _done(plan, confirmed_by, plan.request.name)
+
+
+async def perform_update_web_config(
+    ctx: Context[AppState], plan: RequestPlan[WebConfigWrite], confirmed_by: str
+) -> ConfigResult:
+    await app_state(ctx).client.update_web_config(plan.target().smartlock_id, plan.request)
+    return _done(plan, confirmed_by)
+
+
+async def perform_bulk_web_config(
+    ctx: Context[AppState], plan: BulkWebConfigPlan, confirmed_by: str
+) -> BulkWebConfigResult:
+    await app_state(ctx).client.bulk_web_config(plan.request)
+    return BulkWebConfigResult(
+        status="done",
+        summary=plan.summary,
+        confirmed_by=confirmed_by,
+        devices=[_ref_view(ref) for ref in plan.targets],
+        unchanged=[_ref_view(ref) for ref in plan.unchanged],
+        changes=_change_views(plan.changes),
+    )
+
+
+async def perform_update_admin_pin(
+    ctx: Context[AppState], plan: RequestPlan[SmartlockAdminPinUpdate], confirmed_by: str
+) -> ConfigResult:
+    await app_state(ctx).client.update_admin_pin(plan.target().smartlock_id, plan.request)
+    return _done(plan, confirmed_by)
+
+
+async def perform_delete_smartlock(ctx: Context[AppState], plan: WritePlan, confirmed_by: str) -> DeleteSmartlockResult:
+    target = plan.target()
+    await app_state(ctx).client.delete_smartlock(target.smartlock_id)
+    return DeleteSmartlockResult(
+        status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target)
+    )
+
+
+# --- tools ---------------------------------------------------------------------------------------
+
+
+@write_tool(
+    title="Rename a device or mark it as favorite", destructive=True, idempotent=True, perform=perform_update_smartlock
+)
+async def update_smartlock(
+    ctx: Context[AppState], smartlock: SmartlockArg, name: DeviceNameArg = None, favorite: FavoriteArg = None
+) -> RequestPlan[SmartlockUpdate]:
+    """Rename a device or change its favorite flag in Nuki Web. Give only what should change.
+    The user is asked to confirm first. For the device's own settings use update_config."""
+    given = _given(locals())  # first: locals() are the arguments only here
+    state = app_state(ctx)
+    device = await _read(state, smartlock)
+    diff = _diff(state, SMARTLOCK_SETTINGS, given, device)
+    _require_changes(device, diff)
+    changes = _field_changes(diff)
+    return RequestPlan(
+        tool="update_smartlock",
+        summary=_summary("Change the name or favorite flag of", device, changes),
+        device=device_ref(device),
+        changes=changes,
+        request=SmartlockUpdate.model_validate(diff.wire),
+    )
+
+
+@write_tool(
+    title="Change a device's configuration",
+    destructive=True,
+    idempotent=True,
+    perform=perform_section,
+    refresh=refresh_section,
+)
+async def update_config(
+    ctx: Context[AppState],
+    smartlock: SmartlockArg,
+    name: DeviceNameArg = None,
+    latitude: LatitudeArg = None,
+    longitude: LongitudeArg = None,
+    auto_unlatch: AutoUnlatchArg = None,
+    lift_up_handle: LiftUpHandleArg = None,
+    pairing_enabled: PairingEnabledArg = None,
+    button_enabled: ButtonEnabledArg = None,
+    led_enabled: LedEnabledArg = None,
+    led_brightness: LedBrightnessArg = None,
+    single_lock: SingleLockArg = None,
+    advertising_mode: AdvertisingModeArg = None,
+    timezone: TimezoneArg = None,
+) -> SectionPlan[SmartlockConfigWrite]:
+    """Change a device's basic configuration: name, position, auto-unlatch, lift-up handle,
+    pairing by button, button, LED and its brightness, single lock, Bluetooth advertising mode,
+    timezone. Give only the settings that should change; all others keep their values. The user
+    sees the exact changes and is asked to confirm. Auto-lock, Lock 'n' Go and button actions
+    are in the advanced configuration (update_advanced_config and its Opener/Smart Door
+    variants), not here. The device applies the change on its next contact with Nuki."""
+    return await _plan_section(ctx, "update_config", CONFIG, smartlock, locals())
+
+
+@write_tool(
+    title="Change a smart lock's advanced configuration",
+    destructive=True,
+    idempotent=True,
+    perform=perform_section,
+    refresh=refresh_section,
+)
+async def update_advanced_config(
+    ctx: Context[AppState],
+    smartlock: SmartlockArg,
+    auto_lock: AutoLockArg = None,
+    auto_lock_timeout: LockAutoLockTimeoutArg = None,
+    lng_timeout: LngTimeoutArg = None,
+    unlatch_duration: UnlatchDurationArg = None,
+    single_button_press_action: ButtonActionArg = None,
+    double_button_press_action: ButtonActionArg = None,
+    automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
+    battery_type: LockBatteryTypeArg = None,
+    detached_cylinder: DetachedCylinderArg = None,
+    auto_update_enabled: AutoUpdateArg = None,
+    motor_speed: MotorSpeedArg = None,
+    enable_slow_speed_during_nightmode: SlowAtNightArg = None,
+) -> SectionPlan[AdvancedConfigWrite]:
+    """Change a smart lock's advanced configuration: auto-lock and its timeout, Lock 'n' Go
+    timeout, unlatch duration, button actions, battery type, detached cylinder, automatic
+    firmware updates, motor speed. Smart locks only: for an Opener use
+    update_opener_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give only
+    the settings that should change; everything else, including the calibration, is kept. The
+    user sees the exact changes and is asked to confirm."""
+    return await _plan_section(ctx, "update_advanced_config", LOCK_ADVANCED, smartlock, locals())
+
+
+@write_tool(
+    title="Change an Opener's advanced configuration",
+    destructive=True,
+    idempotent=True,
+    perform=perform_section,
+    refresh=refresh_section,
+)
+async def update_opener_advanced_config(
+    ctx: Context[AppState],
+    smartlock: SmartlockArg,
+    rto_timeout: RtoTimeoutArg = None,
+    electric_strike_duration: ElectricStrikeDurationArg = None,
+    electric_strike_delay: ElectricStrikeDelayArg = None,
+    random_electric_strike_delay: RandomStrikeDelayArg = None,
+    disable_rto_after_ring: DisableRtoAfterRingArg = None,
+    doorbell_suppression: DoorbellSuppressionArg = None,
+    doorbell_suppression_duration: DoorbellSuppressionDurationArg = None,
+    short_circuit_duration: ShortCircuitDurationArg = None,
+    sound_ring: OpenerSoundArg = None,
+    sound_open: OpenerSoundArg = None,
+    sound_rto: OpenerSoundArg = None,
+    sound_cm: OpenerSoundArg = None,
+    sound_confirmation: SoundConfirmationArg = None,
+    sound_level: SoundLevelArg = None,
+    single_button_press_action: OpenerButtonActionArg = None,
+    double_button_press_action: OpenerButtonActionArg = None,
+    battery_type: BatteryTypeArg = None,
+    automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
+    auto_update_enabled: AutoUpdateArg = None,
+) -> SectionPlan[OpenerAdvancedConfigWrite]:
+    """Change an Opener's advanced configuration: Ring to Open timeout, electric strike
+    duration and delay, doorbell suppression, sounds and volume, button actions, battery type,
+    automatic firmware updates. Openers only (for smart locks use update_advanced_config, for
+    a Smart Door update_smartdoor_advanced_config). Give only the settings that should change;
+    everything else is kept. The user sees the exact changes and is asked to confirm."""
+    return await _plan_section(ctx, "update_opener_advanced_config", OPENER_ADVANCED, smartlock, locals())
+
+
+@write_tool(
+    title="Change a Smart Door's advanced configuration",
+    destructive=True,
+    idempotent=True,
+    perform=perform_section,
+    refresh=refresh_section,
+)
+async def update_smartdoor_advanced_config(
+    ctx: Context[AppState],
+    smartlock: SmartlockArg,
+    auto_lock: AutoLockArg = None,
+    auto_lock_timeout: SmartdoorAutoLockTimeoutArg = None,
+    lng_timeout: LngTimeoutArg = None,
+    unlatch_duration: UnlatchDurationArg = None,
+    buzzer_volume: BuzzerVolumeArg = None,
+    single_button_press_action: ButtonActionArg = None,
+    double_button_press_action: ButtonActionArg = None,
+    battery_type: BatteryTypeArg = None,
+    automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
+) -> SectionPlan[SmartdoorAdvancedConfigWrite]:
+    """Change a Smart Door's advanced configuration: auto-lock and its timeout, Lock 'n' Go
+    timeout, unlatch duration, buzzer volume, button actions, battery type. Smart Doors only
+    (for smart locks use update_advanced_config, for an Opener update_opener_advanced_config).
+    Give only the settings that should change; everything else is kept. The user sees the exact
+    changes and is asked to confirm."""
+    return await _plan_section(ctx, "update_smartdoor_advanced_config", SMARTDOOR_ADVANCED, smartlock, locals())
+
+
+@write_tool(
+    title="Change a device's Nuki Web settings", destructive=True, idempotent=True, perform=perform_update_web_config
+)
+async def update_web_config(
+    ctx: Context[AppState], smartlock: SmartlockArg, battery_warning_per_mail_enabled: BatteryWarningArg
+) -> RequestPlan[WebConfigWrite]:
+    """Turn Nuki Web's low-battery e-mail warning for one device on or off (a server-side
+    setting; the device itself is not touched). For several devices at once use
+    bulk_web_config. The user is asked to confirm first."""
+    given = _given(locals())  # first: locals() are the arguments only here
+    state = app_state(ctx)
+    device = await _read(state, smartlock)
+    diff = _diff(state, WEB_SETTINGS, given, device.web_config or WebConfig())
+    _require_changes(device, diff)
+    changes = _field_changes(diff)
+    return RequestPlan(
+        tool="update_web_config",
+        summary=_summary("Change the Nuki Web settings of", device, changes),
+        device=device_ref(device),
+        changes=changes,
+        # Nuki leaves web config fields that are absent unchanged, so only the given one is sent.
+        request=WebConfigWrite.model_validate(diff.wire),
+    )
+
+
+@write_tool(
+    title="Change Nuki Web settings of several devices",
+    destructive=True,
+    idempotent=True,
+    perform=perform_bulk_web_config,
+)
+async def bulk_web_config(
+    ctx: Context[AppState], smartlocks: DeviceListArg, battery_warning_per_mail_enabled: BatteryWarningArg
+) -> BulkWebConfigPlan:
+    """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request.
+    Every device must be known (and allowed) or nothing is sent; devices that already have the
+    wanted value are left alone. The user sees each device's change and is asked to confirm."""
+    state = app_state(ctx)
+    visible = await visible_devices(state)
+    devices: dict[int, Smartlock] = {}
+    for wanted in smartlocks:
+        device = match_device(visible, wanted)
+        devices.setdefault(device.smartlock_id, device)
+    given = _given({"battery_warning_per_mail_enabled": battery_warning_per_mail_enabled})
+    requests: list[WebConfigRequest] = []
+    changes: list[FieldChange] = []
+    targets: list[DeviceRef] = []
+    unchanged: list[DeviceRef] = []
+    for device in devices.values():
+        diff = _diff(state, WEB_SETTINGS, given, device.web_config or WebConfig())
+        if not diff.changes:
+            unchanged.append(device_ref(device))
+            continue
+        targets.append(device_ref(device))
+        requests.append(
+            WebConfigRequest(smartlock_id=device.smartlock_id, web_config=WebConfigWrite.model_validate(diff.wire))
+        )
+        changes.extend(
+            FieldChange(f"{device.name} ({device.smartlock_id}): {c.field}", c.before, c.after) for c in diff.changes
+        )
+    setting = f"battery_warning_per_mail_enabled={json.dumps(battery_warning_per_mail_enabled)}"
+    if not targets:
+        labels = ", ".join(ref.label() for ref in unchanged)
+        raise ToolError(f"Nothing to change: {labels} already have {setting}.")
+    summary = f"Set {setting} on {len(targets)} device(s) in one request."
+    if unchanged:
+        summary += " Already set, left alone: " + ", ".join(ref.label() for ref in unchanged) + "."
+    return BulkWebConfigPlan(
+        tool="bulk_web_config",
+        summary=summary,
+        changes=tuple(changes),
+        devices=tuple(device_ref(device) for device in devices.values()),
+        request=BulkWebConfigRequest(web_config_requests=requests),
+        targets=tuple(targets),
+        unchanged=tuple(unchanged),
+    )
+
+
+@write_tool(title="Set a device's admin PIN", destructive=True, idempotent=True, perform=perform_update_admin_pin)
+async def update_admin_pin(
+    ctx: Context[AppState], smartlock: SmartlockArg, admin_pin: AdminPinArg
+) -> RequestPlan[SmartlockAdminPinUpdate]:
+    """Set a device's admin PIN (0-9999), which the Nuki app asks for before changing device
+    settings. Only when the user asked for it and gave the PIN; never make one up. The PIN is
+    hidden in every result, question and log. The user is asked to confirm first."""
+    device = await find_device(app_state(ctx), smartlock)
+    return RequestPlan(
+        tool="update_admin_pin",
+        summary=f"Set a new admin PIN on {device_ref(device).label()}. The old PIN stops working; "
+        "the new one is needed to change settings in the Nuki app.",
+        device=device_ref(device),
+        changes=(FieldChange("admin_pin", None, MASK),),
+        request=SmartlockAdminPinUpdate(admin_pin=admin_pin),
+    )
+
+
+@write_tool(
+    title="Remove a device from the Nuki Web account",
+    destructive=True,
+    idempotent=True,
+    perform=perform_delete_smartlock,
+)
+async def delete_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
+    """Remove a device from the Nuki Web account. This does not reset the device, but afterwards
+    Nuki Web and this server can no longer see or operate it until it is added to the account
+    again in the Nuki app. Only when the user explicitly asked to remove this device; to rename
+    it use update_smartlock. The user is asked to confirm first."""
+    device = await find_device(app_state(ctx), smartlock)
+    return WritePlan(
+        tool="delete_smartlock",
+        summary=f"Remove {device_ref(device).label()} from the Nuki Web account. This does not reset the "
+        "device, but afterwards Nuki Web and this server can no longer see or operate it until it is added "
+        "to the account again in the Nuki app.",
+        device=device_ref(device),
+    )
+
+
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    if settings.read_only:
-        return
-
-    @register_tool(server, title="Rename a device or mark it as favorite", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_smartlock(
-        smartlock: SmartlockArg,
-        plan: Annotated[RequestPlan[SmartlockUpdate], Resolve(plan_update_smartlock)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_smartlock)],
-        ctx: Context[AppState],
-        name: DeviceNameArg = None,
-        favorite: FavoriteArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Rename a device or change its favorite flag in Nuki Web. Give only what should change.
-        The user is asked to confirm first. For the device's own settings use update_config."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_smartlock(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by, plan.request.name)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Change a device's configuration", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_config(
-        smartlock: SmartlockArg,
-        plan: Annotated[RequestPlan[SmartlockConfigWrite], Resolve(plan_update_config)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_config)],
-        ctx: Context[AppState],
-        name: DeviceNameArg = None,
-        latitude: LatitudeArg = None,
-        longitude: LongitudeArg = None,
-        auto_unlatch: AutoUnlatchArg = None,
-        lift_up_handle: LiftUpHandleArg = None,
-        pairing_enabled: PairingEnabledArg = None,
-        button_enabled: ButtonEnabledArg = None,
-        led_enabled: LedEnabledArg = None,
-        led_brightness: LedBrightnessArg = None,
-        single_lock: SingleLockArg = None,
-        advertising_mode: AdvertisingModeArg = None,
-        timezone: TimezoneArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Change a device's basic configuration: name, position, auto-unlatch, lift-up handle,
-        pairing by button, button, LED and its brightness, single lock, Bluetooth advertising mode,
-        timezone. Give only the settings that should change; all others keep their values. The user
-        sees the exact changes and is asked to confirm. Auto-lock, Lock 'n' Go and button actions
-        are in the advanced configuration (update_advanced_config and its Opener/Smart Door
-        variants), not here. The device applies the change on its next contact with Nuki."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_config(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by, name)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Change a smart lock's advanced configuration", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_advanced_config(
-        smartlock: SmartlockArg,
-        plan: Annotated[RequestPlan[AdvancedConfigWrite], Resolve(plan_update_advanced_config)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_advanced_config)],
-        ctx: Context[AppState],
-        auto_lock: AutoLockArg = None,
-        auto_lock_timeout: LockAutoLockTimeoutArg = None,
-        lng_timeout: LngTimeoutArg = None,
-        unlatch_duration: UnlatchDurationArg = None,
-        single_button_press_action: ButtonActionArg = None,
-        double_button_press_action: ButtonActionArg = None,
-        automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
-        battery_type: LockBatteryTypeArg = None,
-        detached_cylinder: DetachedCylinderArg = None,
-        auto_update_enabled: AutoUpdateArg = None,
-        motor_speed: MotorSpeedArg = None,
-        enable_slow_speed_during_nightmode: SlowAtNightArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Change a smart lock's advanced configuration: auto-lock and its timeout, Lock 'n' Go
-        timeout, unlatch duration, button actions, battery type, detached cylinder, automatic
-        firmware updates, motor speed. Smart locks only: for an Opener use
-        update_opener_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give only
-        the settings that should change; everything else, including the calibration, is kept. The
-        user sees the exact changes and is asked to confirm."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_advanced_config(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Change an Opener's advanced configuration", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_opener_advanced_config(
-        smartlock: SmartlockArg,
-        plan: Annotated[RequestPlan[OpenerAdvancedConfigWrite], Resolve(plan_update_opener_advanced_config)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_opener_advanced_config)],
-        ctx: Context[AppState],
-        rto_timeout: RtoTimeoutArg = None,
-        electric_strike_duration: ElectricStrikeDurationArg = None,
-        electric_strike_delay: ElectricStrikeDelayArg = None,
-        random_electric_strike_delay: RandomStrikeDelayArg = None,
-        disable_rto_after_ring: DisableRtoAfterRingArg = None,
-        doorbell_suppression: DoorbellSuppressionArg = None,
-        doorbell_suppression_duration: DoorbellSuppressionDurationArg = None,
-        short_circuit_duration: ShortCircuitDurationArg = None,
-        sound_ring: OpenerSoundArg = None,
-        sound_open: OpenerSoundArg = None,
-        sound_rto: OpenerSoundArg = None,
-        sound_cm: OpenerSoundArg = None,
-        sound_confirmation: SoundConfirmationArg = None,
-        sound_level: SoundLevelArg = None,
-        single_button_press_action: OpenerButtonActionArg = None,
-        double_button_press_action: OpenerButtonActionArg = None,
-        battery_type: BatteryTypeArg = None,
-        automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
-        auto_update_enabled: AutoUpdateArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Change an Opener's advanced configuration: Ring to Open timeout, electric strike
-        duration and delay, doorbell suppression, sounds and volume, button actions, battery type,
-        automatic firmware updates. Openers only (for smart locks use update_advanced_config, for
-        a Smart Door update_smartdoor_advanced_config). Give only the settings that should change;
-        everything else is kept. The user sees the exact changes and is asked to confirm."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_opener_advanced_config(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Change a Smart Door's advanced configuration", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_smartdoor_advanced_config(
-        smartlock: SmartlockArg,
-        plan: Annotated[RequestPlan[SmartdoorAdvancedConfigWrite], Resolve(plan_update_smartdoor_advanced_config)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_smartdoor_advanced_config)],
-        ctx: Context[AppState],
-        auto_lock: AutoLockArg = None,
-        auto_lock_timeout: SmartdoorAutoLockTimeoutArg = None,
-        lng_timeout: LngTimeoutArg = None,
-        unlatch_duration: UnlatchDurationArg = None,
-        buzzer_volume: BuzzerVolumeArg = None,
-        single_button_press_action: ButtonActionArg = None,
-        double_button_press_action: ButtonActionArg = None,
-        battery_type: BatteryTypeArg = None,
-        automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Change a Smart Door's advanced configuration: auto-lock and its timeout, Lock 'n' Go
-        timeout, unlatch duration, buzzer volume, button actions, battery type. Smart Doors only
-        (for smart locks use update_advanced_config, for an Opener update_opener_advanced_config).
-        Give only the settings that should change; everything else is kept. The user sees the exact
-        changes and is asked to confirm."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_smartdoor_advanced_config(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Change a device's Nuki Web settings", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_web_config(
-        smartlock: SmartlockArg,
-        battery_warning_per_mail_enabled: BatteryWarningArg,
-        plan: Annotated[RequestPlan[WebConfigWrite], Resolve(plan_update_web_config)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_web_config)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Turn Nuki Web's low-battery e-mail warning for one device on or off (a server-side
-        setting; the device itself is not touched). For several devices at once use
-        bulk_web_config. The user is asked to confirm first."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_web_config(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Change Nuki Web settings of several devices", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def bulk_web_config(
-        smartlocks: DeviceListArg,
-        battery_warning_per_mail_enabled: BatteryWarningArg,
-        plan: Annotated[BulkWebConfigPlan, Resolve(plan_bulk_web_config)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_bulk_web_config)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> BulkWebConfigResult:
-        """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request.
-        Every device must be known (and allowed) or nothing is sent; devices that already have the
-        wanted value are left alone. The user sees each device's change and is asked to confirm."""
-
-        async def perform(confirmed_by: str) -> BulkWebConfigResult:
-            await app_state(ctx).client.bulk_web_config(plan.request)
-            return BulkWebConfigResult(
-                status="done",
-                summary=plan.summary,
-                confirmed_by=confirmed_by,
-                devices=[_ref_view(ref) for ref in plan.targets],
-                unchanged=[_ref_view(ref) for ref in plan.unchanged],
-                changes=_change_views(plan.changes),
-            )
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, BulkWebConfigResult, perform)
-
-    @register_tool(server, title="Set a device's admin PIN", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def update_admin_pin(
-        smartlock: SmartlockArg,
-        admin_pin: AdminPinArg,
-        plan: Annotated[RequestPlan[SmartlockAdminPinUpdate], Resolve(plan_update_admin_pin)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update_admin_pin)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> ConfigResult:
-        """Set a device's admin PIN (0-9999), which the Nuki app asks for before changing device
-        settings. Only when the user asked for it and gave the PIN; never make one up. The PIN is
-        hidden in every result, question and log. The user is asked to confirm first."""
-
-        async def perform(confirmed_by: str) -> ConfigResult:
-            await app_state(ctx).client.update_admin_pin(plan.target().smartlock_id, plan.request)
-            return _done(plan, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, ConfigResult, perform)
-
-    @register_tool(server, title="Remove a device from the Nuki Web account", annotations=_CONFIG_TOOL)
-    @nuki_errors
-    async def delete_smartlock(
-        smartlock: SmartlockArg,
-        plan: Annotated[WritePlan, Resolve(plan_delete_smartlock)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_delete_smartlock)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> DeleteSmartlockResult:
-        """Remove a device from the Nuki Web account. This does not reset the device, but afterwards
-        Nuki Web and this server can no longer see or operate it until it is added to the account
-        again in the Nuki app. Only when the user explicitly asked to remove this device; to rename
-        it use update_smartlock. The user is asked to confirm first."""
-
-        async def perform(confirmed_by: str) -> DeleteSmartlockResult:
-            target = plan.target()
-            await app_state(ctx).client.delete_smartlock(target.smartlock_id)
-            return DeleteSmartlockResult(
-                status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target)
-            )
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, DeleteSmartlockResult, perform)
+    register_writes(
+        server,
+        settings,
+        (
+            update_smartlock,
+            update_config,
+            update_advanced_config,
+            update_opener_advanced_config,
+            update_smartdoor_advanced_config,
+            update_web_config,
+            bulk_web_config,
+            update_admin_pin,
+            delete_smartlock,
+        ),
+    )
