@@ -1,8 +1,6 @@
 """Toolset `devices`: list_smartlocks, get_smartlock, sync_smartlock."""
 
-from typing import Annotated
-
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from nuki_mcp.config import Settings
@@ -19,10 +17,9 @@ from nuki_mcp.tools.common import (
     nuki_errors,
     register_tool,
     visible_devices,
-    write_annotations,
 )
 from nuki_mcp.tools.views import DeviceRefView, DeviceStateView, device_ref_view, device_state_view
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+from nuki_mcp.tools.writes import WriteResult, register_writes, write_tool
 
 
 class SmartlockSummary(BaseModel):
@@ -156,8 +153,19 @@ def smartlock_details(device: Smartlock) -> SmartlockDetails:
     )
 
 
-@nuki_errors
-async def plan_sync(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
+async def perform_sync(ctx: Context[AppState], plan: WritePlan, confirmed_by: str) -> SyncResult:
+    state = app_state(ctx)
+    smartlock_id = plan.target().smartlock_id
+    await state.client.sync_smartlock(smartlock_id)
+    device = await state.client.get_smartlock(smartlock_id)
+    return SyncResult(status="done", summary=plan.summary, confirmed_by=confirmed_by, device=device_ref_view(device))
+
+
+@write_tool(title="Sync a device", destructive=False, idempotent=True, perform=perform_sync, confirms=False)
+async def sync_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
+    """Ask Nuki to re-read a device through its bridge or Wi-Fi (config, authorizations, logs),
+    e.g. after changes made in the Nuki app over Bluetooth. Asynchronous: the fresh data appears
+    a few seconds later. Do not call it in a loop: each sync talks to a battery-powered device."""
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="sync_smartlock",
@@ -165,9 +173,6 @@ async def plan_sync(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePla
         device=device_ref(device),
         needs_confirmation=False,
     )
-
-
-confirm_sync = confirm_with(plan_sync)
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
@@ -194,28 +199,4 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         # request to Nuki, not a second GET /smartlock/{id} of what was just read.
         return smartlock_details(await find_device(app_state(ctx), smartlock))
 
-    if settings.read_only:
-        return
-
-    @register_tool(server, title="Sync a device", annotations=write_annotations(destructive=False, idempotent=True))
-    @nuki_errors
-    async def sync_smartlock(
-        smartlock: SmartlockArg,
-        plan: Annotated[WritePlan, Resolve(plan_sync)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_sync)],
-        ctx: Context[AppState],
-    ) -> SyncResult:
-        """Ask Nuki to re-read a device through its bridge or Wi-Fi (config, authorizations, logs),
-        e.g. after changes made in the Nuki app over Bluetooth. Asynchronous: the fresh data appears
-        a few seconds later. Do not call it in a loop: each sync talks to a battery-powered device."""
-        state = app_state(ctx)
-
-        async def perform(confirmed_by: str) -> SyncResult:
-            smartlock_id = plan.target().smartlock_id
-            await state.client.sync_smartlock(smartlock_id)
-            device = await state.client.get_smartlock(smartlock_id)
-            return SyncResult(
-                status="done", summary=plan.summary, confirmed_by=confirmed_by, device=device_ref_view(device)
-            )
-
-        return await run_write(ctx, plan, confirmation, None, SyncResult, perform)
+    register_writes(server, settings, (sync_smartlock,))

@@ -6,11 +6,12 @@ Nuki sends events of every device of the account to them, whatever NUKI_DEVICES 
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 
@@ -20,13 +21,11 @@ from nuki_mcp.guard import WritePlan, escape_invisible, is_invisible
 from nuki_mcp.nuki.models import DecentralWebhook, DecentralWebhookCreate, WebhookLog
 from nuki_mcp.tools.common import (
     READ,
-    ConfirmationTokenArg,
     nuki_errors,
     register_tool,
     visible_devices,
-    write_annotations,
 )
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+from nuki_mcp.tools.writes import WriteResult, register_writes, write_tool
 
 WebhookFeature = Literal[
     "DEVICE_STATUS", "DEVICE_MASTERDATA", "DEVICE_CONFIG", "DEVICE_LOGS", "DEVICE_AUTHS", "ACCOUNT_USER"
@@ -155,10 +154,48 @@ def _features(features: list[WebhookFeature]) -> list[str]:
     return list(dict.fromkeys(features))
 
 
-@nuki_errors
-async def plan_create_webhook(
-    webhook_url: WebhookUrlArg, webhook_features: WebhookFeaturesArg, ctx: Context[AppState]
-) -> WritePlan:
+@dataclass(frozen=True)
+class CreateWebhookPlan(WritePlan):
+    request: DecentralWebhookCreate = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class DeleteWebhookPlan(WritePlan):
+    webhook_id: int = field(kw_only=True)
+
+
+async def perform_create_webhook(
+    ctx: Context[AppState], plan: CreateWebhookPlan, confirmed_by: str
+) -> CreateWebhookResult:
+    created = await app_state(ctx).client.create_decentral_webhook(plan.request)
+    return CreateWebhookResult(
+        status="done",
+        summary=plan.summary,
+        confirmed_by=confirmed_by,
+        webhook=webhook_view(created),
+        secret=created.secret,
+        note="Store the secret now (e.g. in the receiver's configuration): it verifies the "
+        "X-Nuki-Signature-SHA256 header and is never shown again.",
+    )
+
+
+async def perform_delete_webhook(
+    ctx: Context[AppState], plan: DeleteWebhookPlan, confirmed_by: str
+) -> DeleteWebhookResult:
+    await app_state(ctx).client.delete_decentral_webhook(plan.webhook_id)
+    return DeleteWebhookResult(
+        status="done", summary=plan.summary, confirmed_by=confirmed_by, webhook_id=plan.webhook_id
+    )
+
+
+@write_tool(title="Create a webhook", destructive=True, idempotent=False, perform=perform_create_webhook)
+async def create_decentral_webhook(
+    ctx: Context[AppState], webhook_url: WebhookUrlArg, webhook_features: WebhookFeaturesArg
+) -> CreateWebhookPlan:
+    """Register a decentral webhook: Nuki then POSTs the chosen events (lock state changes, new
+    log entries, authorization changes, ...) of every device of the account to an https URL.
+    The result carries the signing secret exactly once: tell the user to store it. The user is
+    asked to confirm first. Do not call it to "test" a URL; each call adds another webhook."""
     url = check_webhook_url(webhook_url)
     features = _features(webhook_features)
     state = app_state(ctx)
@@ -177,29 +214,29 @@ async def plan_create_webhook(
         if existing
         else ""
     )
-    return WritePlan(
+    return CreateWebhookPlan(
         tool="create_decentral_webhook",
         summary=f"Register a decentral webhook: Nuki will POST {', '.join(features)} events of every device of "
         f"the account to {url}.{duplicate}",
+        request=DecentralWebhookCreate(webhook_url=url, webhook_features=features),
     )
 
 
-@nuki_errors
-async def plan_delete_webhook(webhook_id: WebhookIdArg, ctx: Context[AppState]) -> WritePlan:
+@write_tool(title="Delete a webhook", destructive=True, idempotent=True, perform=perform_delete_webhook)
+async def delete_decentral_webhook(ctx: Context[AppState], webhook_id: WebhookIdArg) -> DeleteWebhookPlan:
+    """Unregister a decentral webhook by its webhook_id (see list_decentral_webhooks); Nuki
+    stops sending events to its URL. The user is asked to confirm first."""
     webhooks = await app_state(ctx).client.list_decentral_webhooks()
     match = next((w for w in webhooks if w.id == webhook_id), None)
     if match is None:
         known = ", ".join(str(w.id) for w in webhooks) or "none"
         raise ToolError(f"There is no decentral webhook with webhook_id {webhook_id} (registered: {known}).")
-    return WritePlan(
+    return DeleteWebhookPlan(
         tool="delete_decentral_webhook",
         summary=f"Delete decentral webhook {webhook_id} ({match.webhook_url}, {', '.join(match.webhook_features)}); "
         "Nuki stops sending these events to it.",
+        webhook_id=webhook_id,
     )
-
-
-confirm_create_webhook = confirm_with(plan_create_webhook)
-confirm_delete_webhook = confirm_with(plan_delete_webhook)
 
 
 _BODY = TypeAdapter(dict[str, JsonValue])
@@ -275,56 +312,4 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             deliveries = [d for d in deliveries if d.smartlock_id is None or d.smartlock_id in visible]
         return WebhookDeliveryPage(deliveries=deliveries, next_cursor=raw[-1].id if raw and len(raw) >= limit else None)
 
-    if settings.read_only:
-        return
-
-    @register_tool(server, title="Create a webhook", annotations=write_annotations(destructive=True, idempotent=False))
-    @nuki_errors
-    async def create_decentral_webhook(
-        webhook_url: WebhookUrlArg,
-        webhook_features: WebhookFeaturesArg,
-        plan: Annotated[WritePlan, Resolve(plan_create_webhook)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_create_webhook)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> CreateWebhookResult:
-        """Register a decentral webhook: Nuki then POSTs the chosen events (lock state changes, new
-        log entries, authorization changes, ...) of every device of the account to an https URL.
-        The result carries the signing secret exactly once: tell the user to store it. The user is
-        asked to confirm first. Do not call it to "test" a URL; each call adds another webhook."""
-        url = check_webhook_url(webhook_url)
-
-        async def perform(confirmed_by: str) -> CreateWebhookResult:
-            body = DecentralWebhookCreate(webhook_url=url, webhook_features=_features(webhook_features))
-            created = await app_state(ctx).client.create_decentral_webhook(body)
-            return CreateWebhookResult(
-                status="done",
-                summary=plan.summary,
-                confirmed_by=confirmed_by,
-                webhook=webhook_view(created),
-                secret=created.secret,
-                note="Store the secret now (e.g. in the receiver's configuration): it verifies the "
-                "X-Nuki-Signature-SHA256 header and is never shown again.",
-            )
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, CreateWebhookResult, perform)
-
-    @register_tool(server, title="Delete a webhook", annotations=write_annotations(destructive=True, idempotent=True))
-    @nuki_errors
-    async def delete_decentral_webhook(
-        webhook_id: WebhookIdArg,
-        plan: Annotated[WritePlan, Resolve(plan_delete_webhook)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_delete_webhook)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> DeleteWebhookResult:
-        """Unregister a decentral webhook by its webhook_id (see list_decentral_webhooks); Nuki
-        stops sending events to its URL. The user is asked to confirm first."""
-
-        async def perform(confirmed_by: str) -> DeleteWebhookResult:
-            await app_state(ctx).client.delete_decentral_webhook(webhook_id)
-            return DeleteWebhookResult(
-                status="done", summary=plan.summary, confirmed_by=confirmed_by, webhook_id=webhook_id
-            )
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, DeleteWebhookResult, perform)
+    register_writes(server, settings, (create_decentral_webhook, delete_decentral_webhook))

@@ -339,6 +339,7 @@ class WriteTool(Generic[PlanT, ResultT]):
     destructive: bool
     idempotent: bool
     refresh: Callable[[Context[AppState], PlanT], Awaitable[PlanT]] | None = None
+    confirms: bool = True  # False: never asks (the plan says needs_confirmation=False), so takes no token
 
     @property
     def name(self) -> str:
@@ -352,11 +353,12 @@ def write_tool(
     idempotent: bool,
     perform: Callable[[Context[AppState], PlanT, str], Awaitable[ResultT]],
     refresh: Callable[[Context[AppState], PlanT], Awaitable[PlanT]] | None = None,
+    confirms: bool = True,
 ) -> Callable[[Callable[..., Awaitable[PlanT]]], WriteTool[PlanT, ResultT]]:
     """Declare a write tool by its plan function (see `WriteTool`)."""
 
     def declare(plan: Callable[..., Awaitable[PlanT]]) -> WriteTool[PlanT, ResultT]:
-        return WriteTool(plan, perform, title, destructive, idempotent, refresh)
+        return WriteTool(plan, perform, title, destructive, idempotent, refresh, confirms)
 
     return declare
 
@@ -402,19 +404,21 @@ def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteRe
         async def perform(confirmed_by: str) -> WriteResult:
             return await tool.perform(ctx, current, confirmed_by)
 
-        return await run_write(
-            ctx, current, kwargs["confirmation"], kwargs["confirmation_token"], result_type, perform, refresh
-        )
+        token: str | None = kwargs.get("confirmation_token")
+        return await run_write(ctx, current, kwargs["confirmation"], token, result_type, perform, refresh)
 
     resolvers = [
         inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[WritePlan, Resolve(plan)]),
         inspect.Parameter(
             "confirmation", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[ConfirmOutcome, Resolve(confirm)]
         ),
-        inspect.Parameter(
-            "confirmation_token", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfirmationTokenArg
-        ),
     ]
+    if tool.confirms:
+        resolvers.append(
+            inspect.Parameter(
+                "confirmation_token", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfirmationTokenArg
+            )
+        )
     _sign(run, tool.name, [*arguments, *resolvers], result_type)
     run.__doc__ = tool.plan.__doc__
     return run
