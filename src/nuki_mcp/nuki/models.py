@@ -444,6 +444,9 @@ class BulkWebConfigRequest(RequestModel):
     web_config_requests: list[WebConfigRequest]
 
 
+_EVERY_DAY = 127  # allowedWeekDays with every day set
+
+
 class AuthTimeWindow(RequestModel):
     """Time restrictions shared by every authorization body."""
 
@@ -464,11 +467,27 @@ class SmartlockAuthCreate(AuthTimeWindow):
 
 
 class SmartlockAuthUpdate(AuthTimeWindow):
+    """The whole authorization, every time: Nuki clears time limits a body leaves out (REFERENCE §3.3).
+
+    "No limit" is spelled as Nuki documents it (REFERENCE §1.1, §3.3): dates as an explicit null,
+    weekdays as 127 (every day), the daily window as 0/0.
+    """
+
     name: str = Field(min_length=1, max_length=32)
     account_user_id: int | None = None
     enabled: bool | None = None
     remote_allowed: bool | None = None
     code: int | None = None
+
+    def to_wire(self) -> dict[str, JsonValue]:
+        body = super().to_wire()
+        body.setdefault("allowedFromDate", None)
+        body.setdefault("allowedUntilDate", None)
+        body.setdefault("allowedWeekDays", _EVERY_DAY)
+        if "allowedFromTime" not in body and "allowedUntilTime" not in body:
+            body["allowedFromTime"] = 0
+            body["allowedUntilTime"] = 0
+        return body
 
 
 class SmartlocksAuthAdvancedCreate(AuthTimeWindow):
