@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from nuki_mcp.nuki import access, codes
 from nuki_mcp.nuki.access import AccessRuleError, AccessWindow
-from nuki_mcp.nuki.models import SmartlockAuth
+from nuki_mcp.nuki.models import SmartlockAuth, SmartlockAuthUpdate
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -189,6 +189,21 @@ def test_a_window_is_described_in_the_devices_time() -> None:
     assert window.describe(BERLIN) == (
         "valid from 2026-12-01, until 2026-12-31 (end of day), on monday, 09:00-12:00 daily (Europe/Berlin time)"
     )
+
+
+def test_no_limit_is_sent_as_nuki_documents_it_and_a_removed_date_as_an_explicit_null() -> None:
+    current = _auth(
+        name="Jonas",
+        allowedFromDate="2026-01-01T00:00:00Z",
+        allowedUntilDate="2027-01-01T00:00:00Z",
+        allowedWeekDays=64,
+    )
+    removed = AccessWindow(from_date=datetime(2026, 1, 1, tzinfo=UTC))
+    body = SmartlockAuthUpdate.from_current(current, access.wire_fields(removed)).to_wire()
+    assert body["allowedUntilDate"] is None
+    assert str(body["allowedFromDate"]).startswith("2026-01-01T00:00:00")
+    assert (body["allowedWeekDays"], body["allowedFromTime"], body["allowedUntilTime"]) == (127, 0, 0)
+    assert "allowedUntilDate" not in SmartlockAuthUpdate(name="Jonas").to_wire()
 
 
 # --- keypad codes --------------------------------------------------------------------------------

@@ -239,6 +239,21 @@ def window_of(auth: SmartlockAuth) -> AccessWindow:
     )
 
 
+def wire_fields(window: AccessWindow) -> dict[str, datetime | int | None]:
+    """The window as an update body's fields (snake_case), "no limit" spelled as Nuki documents it.
+
+    Dates: None (sent as an explicit null, which removes them); weekdays: 127; daily window: 0/0.
+    """
+    timed = window.from_time is not None and window.until_time is not None
+    return {
+        "allowed_from_date": window.from_date,
+        "allowed_until_date": window.until_date,
+        "allowed_week_days": EVERY_DAY if window.week_days is None else window.week_days,
+        "allowed_from_time": window.from_time if timed else 0,
+        "allowed_until_time": window.until_time if timed else 0,
+    }
+
+
 def window_from_text(
     zone: tzinfo,
     *,

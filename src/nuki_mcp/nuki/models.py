@@ -444,9 +444,6 @@ class BulkWebConfigRequest(RequestModel):
     web_config_requests: list[WebConfigRequest]
 
 
-_EVERY_DAY = 127  # allowedWeekDays with every day set
-
-
 class AuthTimeWindow(RequestModel):
     """Time restrictions shared by every authorization body."""
 
@@ -467,10 +464,10 @@ class SmartlockAuthCreate(AuthTimeWindow):
 
 
 class SmartlockAuthUpdate(AuthTimeWindow):
-    """The whole authorization, every time: Nuki clears time limits a body leaves out (REFERENCE §3.3).
+    """Nuki clears time limits an update leaves out (REFERENCE §3.3): send the whole window every time.
 
-    "No limit" is spelled as Nuki documents it (REFERENCE §1.1, §3.3): dates as an explicit null,
-    weekdays as 127 (every day), the daily window as 0/0.
+    A date set to None explicitly is sent as null, which is how Nuki removes it; a date never set is
+    left out like every other unset field.
     """
 
     name: str = Field(min_length=1, max_length=32)
@@ -481,12 +478,9 @@ class SmartlockAuthUpdate(AuthTimeWindow):
 
     def to_wire(self) -> dict[str, JsonValue]:
         body = super().to_wire()
-        body.setdefault("allowedFromDate", None)
-        body.setdefault("allowedUntilDate", None)
-        body.setdefault("allowedWeekDays", _EVERY_DAY)
-        if "allowedFromTime" not in body and "allowedUntilTime" not in body:
-            body["allowedFromTime"] = 0
-            body["allowedUntilTime"] = 0
+        for field in ("allowed_from_date", "allowed_until_date"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                body[to_camel(field)] = None
         return body
 
 

@@ -783,8 +783,10 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
                     "The authorization changed at Nuki since the summary was made; nothing was sent. "
                     "Call update_smartlock_auth again to see the current differences."
                 )
+            body = {k: v for k, v in changes.items() if k not in _WINDOW_FIELDS}
+            body.update(access.wire_fields(_merged_window(current, changes)))
             await state.client.update_auth(
-                target.smartlock_id, auth_id, SmartlockAuthUpdate.from_current(current, changes)
+                target.smartlock_id, auth_id, SmartlockAuthUpdate.from_current(current, body)
             )
             result = AuthWriteResult(
                 status="done", summary=plan.describe(), confirmed_by=confirmed_by, device=_ref_view(target)
