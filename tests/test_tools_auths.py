@@ -836,3 +836,12 @@ async def test_the_account_wide_list_keeps_to_the_allow_list(tmp_path: Path) -> 
         direct = await call_ok(client, "list_smartlock_auths", {})
     assert _column(fallback, "device_name") == _column(direct, "device_name") == {"Back Door"}
     assert not [r for r in harness.sim.requests if r.path.startswith(f"/smartlock/{FRONT_DOOR_ID}")]
+
+
+async def test_when_nuki_refuses_every_authorization_read_the_agent_is_told_why(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.add_fault(Fault.json(401, "Missing scope", method="GET", path="/smartlock/auth"))
+    harness.sim.add_fault(Fault.json(401, "Missing scope", method="GET", path="/smartlock/*/auth", times=10))
+    async with harness.client() as client:
+        error = await call_error(client, "list_smartlock_auths", {})
+    assert "401" in error

@@ -29,7 +29,7 @@ MINUTES_PER_DAY: Final = 24 * 60
 _LAST_INSTANT: Final = timedelta(milliseconds=1)
 OVERNIGHT_ALTERNATIVE: Final = (
     "Nuki's daily window must start and end on the same day (it cannot cross midnight); for e.g. "
-    "22:00-06:00 create two authorizations, one 22:00-24:00 and one 00:00-06:00"
+    "22:00-06:00 create two authorizations, one 22:00-24:00 and one 00:00-06:00 (on the following weekdays)"
 )
 
 

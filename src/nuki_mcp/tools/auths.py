@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, JsonValue
@@ -586,22 +587,38 @@ def _find_created(
     return matches[-1] if matches else None
 
 
+_FALLBACK_CONCURRENCY = 8
+
+
 async def _account_auths(
     client: NukiClient, devices: Sequence[Smartlock], types: list[int] | None
 ) -> tuple[list[SmartlockAuth], list[str]]:
-    """Every device's authorizations in one request; per device only where Nuki refuses the account-wide read."""
+    """Every device's authorizations in one request; per device only where Nuki refuses the account-wide read.
+
+    Returns the authorizations and the names of devices whose authorizations Nuki refused to show.
+    """
     try:
         return await client.list_account_auths(types=types), []
-    except (NukiAuthError, NukiForbiddenError):
-        pass
-    auths: list[SmartlockAuth] = []
+    except (NukiAuthError, NukiForbiddenError) as refused:
+        account_refusal = refused
+    found: dict[int, list[SmartlockAuth]] = {}
     unreadable: list[str] = []
-    for device in devices:
-        try:
-            auths.extend(await client.list_auths(device.smartlock_id, types=types))
-        except (NukiAuthError, NukiForbiddenError):
-            unreadable.append(device.name)
-    return auths, unreadable
+    limiter = anyio.CapacityLimiter(_FALLBACK_CONCURRENCY)
+
+    async def read(device: Smartlock) -> None:
+        async with limiter:
+            try:
+                found[device.smartlock_id] = await client.list_auths(device.smartlock_id, types=types)
+            except (NukiAuthError, NukiForbiddenError):
+                unreadable.append(device.name)
+
+    async with anyio.create_task_group() as group:
+        for device in devices:
+            group.start_soon(read, device)
+    if devices and not found:
+        raise account_refusal
+    auths = [a for d in devices for a in found.get(d.smartlock_id, [])]
+    return auths, sorted(unreadable)
 
 
 # --- tools ---------------------------------------------------------------------------------------
