@@ -15,38 +15,34 @@ from pydantic import Field, JsonValue
 from nuki_mcp.nuki import access, codes
 from nuki_mcp.nuki.models import Smartlock
 
-_ZONE = "in the device's time zone unless it has an offset"
+_LOCAL = "device's local time unless it has an offset"
 
 FromDateArg = Annotated[
     str | None,
-    Field(
-        max_length=40,
-        description=f"Valid from this date (2026-12-01: from 00:00 that day) or date-time (2026-12-01T18:00), {_ZONE}.",
-    ),
+    Field(max_length=40, description=f"Start: a date (2026-12-01 = from 00:00) or date-time, {_LOCAL}."),
 ]
 UntilDateArg = Annotated[
     str | None,
     Field(
         max_length=40,
-        description=f"Valid until this date (2026-12-31: through the end of that day) or date-time, {_ZONE}. "
-        "Must not lie in the past.",
+        description=f"End: a date (2026-12-31 = through that whole day) or date-time, {_LOCAL}; not in the past.",
     ),
 ]
 WeekDaysArg = Annotated[
     list[codes.Weekday] | None,
-    Field(min_length=1, description='Only on these weekdays, e.g. ["monday", "friday"]; omit for every day.'),
+    Field(min_length=1, description='Only on these weekdays, e.g. ["monday", "friday"].'),
 ]
 FromTimeArg = Annotated[
     str | None,
     Field(
         max_length=5,
-        description="Daily start HH:MM on the device's clock; give allowed_until_time too. A window cannot cross "
-        "midnight: for 22:00-06:00 create two authorizations (22:00-24:00 and 00:00-06:00).",
+        description="Daily start HH:MM, device's local time, with allowed_until_time. Cannot cross midnight: for "
+        "22:00-06:00 create two authorizations (22:00-24:00, 00:00-06:00).",
     ),
 ]
 UntilTimeArg = Annotated[
     str | None,
-    Field(max_length=5, description="Daily end HH:MM (up to 24:00) on the device's clock, after allowed_from_time."),
+    Field(max_length=5, description="Daily end HH:MM (up to 24:00), after allowed_from_time."),
 ]
 
 
@@ -62,7 +58,7 @@ NewFromDateArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=40,
-        description=f"New start date (2026-12-01: from 00:00) or date-time, {_ZONE}; null removes the start date.",
+        description=f"Start: a date (2026-12-01 = from 00:00) or date-time, {_LOCAL}; null removes it.",
     ),
 ]
 NewUntilDateArg = Annotated[
@@ -70,24 +66,20 @@ NewUntilDateArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=40,
-        description=f"New end date (2026-12-31: through the end of that day) or date-time, {_ZONE}; null removes "
-        "the end date.",
+        description=f"End: a date (2026-12-31 = through that whole day) or date-time, {_LOCAL}; null removes it.",
     ),
 ]
 NewWeekDaysArg = Annotated[
     list[codes.Weekday] | None,
-    Field(
-        json_schema_extra=_null_allowed,
-        description='Only on these weekdays, e.g. ["monday", "friday"]; [] or null = every day.',
-    ),
+    Field(json_schema_extra=_null_allowed, description="Only on these weekdays; [] or null = every day."),
 ]
 NewFromTimeArg = Annotated[
     str | None,
     Field(
         json_schema_extra=_null_allowed,
         max_length=5,
-        description="Daily start HH:MM on the device's clock, before allowed_until_time (a window cannot cross "
-        "midnight); null for both times removes the daily time limit.",
+        description="Daily start HH:MM, device's local time, before allowed_until_time (cannot cross midnight); "
+        "null for both times removes the daily limit.",
     ),
 ]
 NewUntilTimeArg = Annotated[
@@ -95,7 +87,7 @@ NewUntilTimeArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=5,
-        description="Daily end HH:MM (up to 24:00) on the device's clock; null with allowed_from_time.",
+        description="Daily end HH:MM (up to 24:00); see allowed_from_time.",
     ),
 ]
 

@@ -145,12 +145,8 @@ class SmartlockAuthSummary(BaseModel):
     allowed_from_date: datetime | None = Field(default=None, description="Valid from (UTC); null = no start")
     allowed_until_date: datetime | None = Field(default=None, description="Valid until (UTC); null = no end")
     allowed_week_days: list[str] | None = Field(default=None, description="Weekdays it works on; null = every day")
-    allowed_from_time: str | None = Field(
-        default=None, description="Daily start HH:MM, device local time; null = all day"
-    )
-    allowed_until_time: str | None = Field(
-        default=None, description="Daily end HH:MM, device local time; null = all day"
-    )
+    allowed_from_time: str | None = Field(default=None, description="Daily start HH:MM; null = all day")
+    allowed_until_time: str | None = Field(default=None, description="Daily end HH:MM; null = all day")
     last_active: datetime | None = Field(default=None, description="Last time it was used")
     lock_count: int = Field(description="How often it was used")
     expired: bool = Field(description="True when allowed_until_date lies in the past")

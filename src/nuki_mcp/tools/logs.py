@@ -38,9 +38,9 @@ DateArg = Annotated[
     Field(
         default=None,
         max_length=40,
-        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00). Without an offset it "
-        "is the device's local time (for every device: their common time zone, or UTC if they differ). A "
-        "plain date as from_date means its start, as to_date its end.",
+        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00); without an offset, the "
+        "device's local time (all devices: their shared zone, else UTC). A plain date as from_date means its "
+        "start, as to_date its end.",
     ),
 ]
 LogActionArg = Annotated[
