@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import JsonValue
@@ -184,8 +185,11 @@ async def test_advanced_auth_creation_names_each_device_once_and_the_user_in_the
         ({"account_user_id": 999999}, "no account user with account_user_id 999999"),
         ({"smartlocks": ["Front Door", "Attic"]}, "No device matches 'Attic'"),
         ({"allowed_from_time": "08:00"}, "together"),
-        ({"allowed_from_time": "18:00", "allowed_until_time": "08:00"}, "start before it ends"),
+        ({"allowed_from_time": "18:00", "allowed_until_time": "08:00"}, "cannot cross midnight"),
         ({"allowed_until_date": "2020-01-01T00:00:00Z"}, "in the past"),
+        ({"allowed_until_date": "2026-11-01"}, "in the past"),
+        ({"allowed_from_date": "0001-01-01T00:00:00+01:00"}, "edge of the calendar"),
+        ({"allowed_until_date": "9999-12-31T23:59:59-01:00"}, "edge of the calendar"),
         ({"name": "   "}, "blank"),
     ],
 )
@@ -209,15 +213,59 @@ async def test_devices_outside_the_allow_list_cannot_get_advanced_authorizations
     assert harness.sim.writes() == []
 
 
-async def test_an_until_date_still_ahead_is_sent_in_utc(tmp_path: Path) -> None:
+async def test_an_until_date_without_offset_is_the_devices_local_time_sent_in_utc(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
-    until = (harness.clock.now() + timedelta(days=3)).replace(microsecond=0, tzinfo=None)
+    berlin = ZoneInfo("Europe/Berlin")  # both devices' timezoneId 37
+    local_until = (harness.clock.now().astimezone(berlin) + timedelta(days=3)).replace(microsecond=0)
     async with harness.client() as client:
-        await call_ok(client, "create_smartlock_auth_advanced", _auth_arguments(allowed_until_date=until.isoformat()))
+        await call_ok(
+            client,
+            "create_smartlock_auth_advanced",
+            _auth_arguments(allowed_until_date=local_until.replace(tzinfo=None).isoformat()),
+        )
     body = harness.sim.writes()[0].body
     assert isinstance(body, dict)
-    assert str(body["allowedUntilDate"]).startswith(until.isoformat())
-    assert str(body["allowedUntilDate"]).endswith("Z")
+    sent = str(body["allowedUntilDate"])
+    assert sent.endswith("Z")
+    assert datetime.fromisoformat(sent) == local_until
+
+
+async def test_a_plain_end_date_is_the_whole_day_where_the_doors_are(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        await call_ok(client, "create_smartlock_auth_advanced", _auth_arguments(allowed_until_date="2026-12-31"))
+    body = harness.sim.writes()[0].body
+    assert isinstance(body, dict)
+    assert datetime.fromisoformat(str(body["allowedUntilDate"])) == datetime(
+        2026, 12, 31, 22, 59, 59, 999000, tzinfo=UTC
+    )
+
+
+async def test_doors_in_different_time_zones_need_dates_with_an_offset(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    cellar = harness.sim.device(CELLAR_ID)
+    assert cellar.config is not None
+    new_york = cellar.config.model_copy(update={"timezone_id": 12})
+    harness.sim.add_device(
+        cellar.model_copy(update={"smartlock_id": 900_000_001, "name": "Beach House", "config": new_york})
+    )
+    devices: list[JsonValue] = ["Front Door", "Beach House"]
+    async with harness.client() as client:
+        plain = await call_error(
+            client,
+            "create_smartlock_auth_advanced",
+            _auth_arguments(smartlocks=devices, allowed_until_date="2026-12-31"),
+        )
+        with_offset = await call_ok(
+            client,
+            "create_smartlock_auth_advanced",
+            _auth_arguments(smartlocks=devices, allowed_until_date="2026-12-31T23:59:59+01:00"),
+        )
+    assert "different time zones (America/New_York, Europe/Berlin)" in plain
+    assert with_offset["status"] == "done"
+    [write] = harness.sim.writes()
+    assert isinstance(write.body, dict)
+    assert datetime.fromisoformat(str(write.body["allowedUntilDate"])) == datetime(2026, 12, 31, 22, 59, 59, tzinfo=UTC)
 
 
 async def test_the_advanced_toolset_is_off_by_default_and_only_writes(tmp_path: Path) -> None:

@@ -220,8 +220,9 @@ async def test_create_a_keypad_code_confirms_without_the_digits_and_returns_the_
     assert created.code == NEW_CODE
     assert created.allowed_week_days == 64 + 4
     assert (created.allowed_from_time, created.allowed_until_time) == (480, 1050)
-    assert created.allowed_from_date == datetime(2026, 12, 1, tzinfo=UTC)
-    assert created.allowed_until_date == datetime(2027, 1, 31, tzinfo=UTC)
+    # Plain dates are whole days on the Front Door's calendar (Europe/Berlin, UTC+1 in winter).
+    assert created.allowed_from_date == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert created.allowed_until_date == datetime(2027, 1, 31, 22, 59, 59, 999000, tzinfo=UTC)
     assert result["status"] == "done"
     row = result["created"]
     assert isinstance(row, dict)
@@ -574,3 +575,273 @@ async def test_annotations_and_read_only_mode(tmp_path: Path) -> None:
         names = {t.name for t in (await client.list_tools()).tools}
     assert {"list_smartlock_auths", "get_smartlock_auth"} <= names
     assert not names & {"create_smartlock_auth", "update_smartlock_auth", "delete_smartlock_auth"}
+
+
+# --- access windows on the device's calendar ------------------------------------------------------
+
+
+def _fob(**extra: JsonValue) -> Json:
+    arguments: Json = {"smartlock": "Front Door", "type": "fob", "name": "Red fob"}
+    arguments.update(extra)
+    return arguments
+
+
+async def test_a_plain_end_date_includes_that_whole_day_at_the_door_and_a_naive_start_is_local(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    human = Elicitations()
+    known = {a.id for a in harness.sim.auths(FRONT_DOOR_ID)}
+    arguments = _fob(allowed_from_date="2026-12-24T18:00", allowed_until_date="2026-12-31")
+    async with harness.client(elicitation=human) as client:
+        await call_ok(client, "create_smartlock_auth", arguments)
+    [created] = _new_auths(harness, known)
+    # The Front Door is in Europe/Berlin (UTC+1 in December).
+    assert created.allowed_from_date == datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
+    assert created.allowed_until_date == datetime(2026, 12, 31, 22, 59, 59, 999000, tzinfo=UTC)
+    [question] = human.questions
+    assert "from 2026-12-24 18:00, until 2026-12-31 (end of day)" in question
+    assert "Europe/Berlin" in question
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        ({"allowed_until_date": "2026-01-31"}, "lies in the past"),
+        ({"allowed_from_time": "22:00", "allowed_until_time": "06:00"}, "22:00-24:00 and one 00:00-06:00"),
+        ({"allowed_from_date": "0001-01-01T00:00:00+01:00"}, "edge of the calendar"),
+        ({"allowed_until_date": "9999-12-31T23:59:59-01:00"}, "edge of the calendar"),
+        ({"allowed_until_date": "9999-12-31"}, "edge of the calendar"),
+        ({"allowed_until_date": "soon"}, "not an ISO 8601"),
+    ],
+    ids=["past-end", "overnight", "year-1", "year-9999", "last-day", "not-a-date"],
+)
+async def test_windows_that_cannot_work_are_refused_on_create_with_one_sentence(
+    tmp_path: Path, extra: Json, complaint: str
+) -> None:
+    harness = Harness(tmp_path)
+    before = len(harness.sim.auths())
+    async with harness.client() as client:
+        error = await call_error(client, "create_smartlock_auth", _fob(**extra))
+    assert complaint in error
+    assert "\n" not in error
+    assert harness.sim.writes() == []
+    assert len(harness.sim.auths()) == before
+
+
+async def test_an_end_date_given_as_null_is_removed_at_nuki(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    human = Elicitations()
+    before = harness.sim.auth(FRONT_DOOR_JONAS_AUTH_ID)
+    assert before.allowed_until_date is not None
+    async with harness.client(elicitation=human) as client:
+        result = await call_ok(
+            client,
+            "update_smartlock_auth",
+            {"smartlock": "Front Door", "auth_id": FRONT_DOOR_JONAS_AUTH_ID, "allowed_until_date": None},
+        )
+    after = harness.sim.auth(FRONT_DOOR_JONAS_AUTH_ID)
+    assert after.allowed_until_date is None
+    assert after.allowed_from_date == before.allowed_from_date
+    [write] = harness.sim.writes()
+    assert isinstance(write.body, dict)
+    assert "allowedUntilDate" in write.body
+    assert write.body["allowedUntilDate"] is None
+    assert '-> "no end date"' in human.questions[0]
+    assert isinstance(result["auth"], dict)
+    assert result["auth"]["allowed_until_date"] is None
+
+
+async def test_null_times_and_an_empty_weekday_list_remove_the_daily_window(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    human = Elicitations()
+    async with harness.client(elicitation=human) as client:
+        result = await call_ok(
+            client,
+            "update_smartlock_auth",
+            {
+                "smartlock": "Front Door",
+                "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID,
+                "allowed_from_time": None,
+                "allowed_until_time": None,
+                "allowed_week_days": [],
+            },
+        )
+    after = harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID)
+    # What REFERENCE §1.1 documents as "no limit": every weekday (127), daily window 0/0.
+    assert (after.allowed_week_days, after.allowed_from_time, after.allowed_until_time) == (127, 0, 0)
+    assert after.code == CLEANER_CODE
+    [question] = human.questions
+    assert 'allowed_from_time: "08:00" -> "no time limit"' in question
+    assert 'allowed_until_time: "12:00" -> "no time limit"' in question
+    assert 'allowed_week_days: ["monday"] -> "every day"' in question
+    assert "00:00" not in question
+    auth = result["auth"]
+    assert isinstance(auth, dict)
+    assert (auth["allowed_from_time"], auth["allowed_until_time"], auth["allowed_week_days"]) == (None, None, None)
+
+
+async def test_weekdays_given_as_null_mean_every_day(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        await call_ok(
+            client,
+            "update_smartlock_auth",
+            {"smartlock": "Back Door", "auth_id": BACK_DOOR_SPARKLE_AUTH_ID, "allowed_week_days": None},
+        )
+    after = harness.sim.auth(BACK_DOOR_SPARKLE_AUTH_ID)
+    assert after.allowed_week_days == 127
+    assert (after.allowed_from_time, after.allowed_until_time) == (540, 780)
+
+
+async def test_leaving_window_arguments_out_keeps_them_and_half_a_removed_window_is_refused(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        half = await call_error(
+            client,
+            "update_smartlock_auth",
+            {"smartlock": "Front Door", "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID, "allowed_from_time": None},
+        )
+        await call_ok(
+            client,
+            "update_smartlock_auth",
+            {"smartlock": "Front Door", "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID, "enabled": False},
+        )
+    assert "together" in half
+    after = harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID)
+    assert (after.allowed_week_days, after.allowed_from_time, after.allowed_until_time) == (MONDAY, EIGHT_AM, NOON)
+    assert after.enabled is False
+    assert len(harness.sim.writes()) == 1
+
+
+async def test_a_plain_date_in_an_update_is_the_devices_day(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        await call_ok(
+            client,
+            "update_smartlock_auth",
+            {"smartlock": "Front Door", "auth_id": FRONT_DOOR_JONAS_AUTH_ID, "allowed_until_date": "2027-06-30"},
+        )
+    # Summer time in Berlin: UTC+2.
+    assert harness.sim.auth(FRONT_DOOR_JONAS_AUTH_ID).allowed_until_date == datetime(
+        2027, 6, 30, 21, 59, 59, 999000, tzinfo=UTC
+    )
+
+
+# --- the allow-list holds for authorization ids -----------------------------------------------------
+
+
+def _lenient_nuki_serves(harness: Harness, auth_id: str, *, under: int) -> None:
+    """Make Nuki answer `GET /smartlock/{under}/auth/{auth_id}` with that authorization whatever its device."""
+    hidden = harness.sim.auth(auth_id)
+    body = dumps(hidden.model_dump(mode="json", by_alias=True, exclude_none=True))
+    harness.sim.add_fault(
+        Fault(
+            method="GET",
+            path=f"/smartlock/{under}/auth/{auth_id}",
+            status=200,
+            body=body,
+            content_type="application/json",
+            times=10,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("tool", "extra"),
+    [
+        ("get_smartlock_auth", {"reveal_code": True}),
+        ("update_smartlock_auth", {"enabled": False}),
+        ("update_smartlock_auth", {"allowed_until_date": None}),
+        ("delete_smartlock_auth", {}),
+    ],
+    ids=["get", "disable", "clear-end", "delete"],
+)
+async def test_an_auth_id_of_a_device_outside_the_allow_list_is_refused_and_left_alone(
+    tmp_path: Path, tool: str, extra: Json
+) -> None:
+    harness = Harness(tmp_path, devices=("Front Door",))
+    _lenient_nuki_serves(harness, BACK_DOOR_SPARKLE_AUTH_ID, under=FRONT_DOOR_ID)
+    before = harness.sim.auth(BACK_DOOR_SPARKLE_AUTH_ID)
+    async with harness.client() as client:
+        error = await call_error(
+            client, tool, {"smartlock": "Front Door", "auth_id": BACK_DOOR_SPARKLE_AUTH_ID, **extra}
+        )
+    assert "has no authorization with auth_id" in error
+    assert "Sparkle" not in error
+    assert "Back Door" not in error
+    assert harness.sim.writes() == []
+    assert harness.sim.auth(BACK_DOOR_SPARKLE_AUTH_ID) == before
+
+
+async def test_an_auth_id_of_another_visible_device_names_that_device_and_changes_nothing(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    _lenient_nuki_serves(harness, BACK_DOOR_SPARKLE_AUTH_ID, under=FRONT_DOOR_ID)
+    async with harness.client() as client:
+        error = await call_error(
+            client, "delete_smartlock_auth", {"smartlock": "Front Door", "auth_id": BACK_DOOR_SPARKLE_AUTH_ID}
+        )
+    assert "belongs to 'Back Door', not to 'Front Door'" in error
+    assert harness.sim.writes() == []
+    assert harness.sim.auth(BACK_DOOR_SPARKLE_AUTH_ID).name == "Sparkle Cleaning"
+
+
+# --- one request for every device's authorizations --------------------------------------------------
+
+
+def _add_devices(harness: Harness, count: int) -> None:
+    template = harness.sim.device(CELLAR_ID)
+    for n in range(count):
+        harness.sim.add_device(
+            template.model_copy(update={"smartlock_id": 900_000_000 + n, "name": f"Flat {n:03d}"}, deep=True)
+        )
+
+
+@pytest.mark.parametrize("extra_devices", [0, 40])
+async def test_listing_every_devices_authorizations_takes_two_requests_whatever_the_number_of_devices(
+    tmp_path: Path, extra_devices: int
+) -> None:
+    harness = Harness(tmp_path)
+    _add_devices(harness, extra_devices)
+    async with harness.client() as client:
+        before = len(harness.sim.requests)
+        listing = await call_ok(client, "list_smartlock_auths", {"limit": 200})
+        sent = harness.sim.requests[before:]
+    assert [(r.method, r.path) for r in sent] == [("GET", "/smartlock"), ("GET", "/smartlock/auth")]
+    assert listing["total"] == len(harness.sim.auths())
+
+
+async def test_when_nuki_refuses_the_account_wide_read_each_device_is_read_and_unreadable_ones_are_named(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        expected = await call_ok(client, "list_smartlock_auths", {"limit": 200})
+        harness.sim.add_fault(Fault.json(403, "Forbidden", method="GET", path="/smartlock/auth"))
+        fallback = await call_ok(client, "list_smartlock_auths", {"limit": 200})
+        harness.sim.add_fault(Fault.json(403, "Forbidden", method="GET", path="/smartlock/auth"))
+        harness.sim.add_fault(Fault.json(403, "Forbidden", method="GET", path=f"/smartlock/{CELLAR_ID}/auth"))
+        partial = await call_ok(client, "list_smartlock_auths", {"limit": 200})
+    assert _column(fallback, "auth_id") == _column(expected, "auth_id")
+    assert fallback["note"] is None
+    assert "Garden helper" not in _column(partial, "name")
+    assert "Cellar Door" in str(partial["note"])
+
+
+async def test_the_account_wide_list_keeps_to_the_allow_list(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, devices=("Back Door",))
+    async with harness.client() as client:
+        harness.sim.add_fault(Fault.json(403, "Forbidden", method="GET", path="/smartlock/auth"))
+        fallback = await call_ok(client, "list_smartlock_auths", {})
+        direct = await call_ok(client, "list_smartlock_auths", {})
+    assert _column(fallback, "device_name") == _column(direct, "device_name") == {"Back Door"}
+    assert not [r for r in harness.sim.requests if r.path.startswith(f"/smartlock/{FRONT_DOOR_ID}")]
+
+
+async def test_when_nuki_refuses_every_authorization_read_the_agent_is_told_why(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.add_fault(Fault.json(401, "Missing scope", method="GET", path="/smartlock/auth"))
+    harness.sim.add_fault(Fault.json(401, "Missing scope", method="GET", path="/smartlock/*/auth", times=10))
+    async with harness.client() as client:
+        error = await call_error(client, "list_smartlock_auths", {})
+    assert "401" in error

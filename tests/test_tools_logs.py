@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import JsonValue
@@ -14,6 +15,7 @@ from tests.support import ClientMode, Harness, Json, call_error, call_ok
 pytestmark = pytest.mark.anyio
 
 LOCK_UNLOCK = 1  # log action code of unlock (lock) and activate_rto (Opener)
+BERLIN = ZoneInfo("Europe/Berlin")  # every demo device's timezoneId 37
 
 
 def _entries(page: Json) -> list[Json]:
@@ -29,6 +31,12 @@ def _ids(page: Json) -> list[JsonValue]:
 def _column(entries: list[Json], key: str) -> set[str]:
     """The distinct values of one field, as text (JSON values are not hashable)."""
     return {str(e[key]) for e in entries}
+
+
+def _sent(query: dict[str, str], name: str) -> datetime:
+    value = query[name]
+    assert value.endswith("Z")
+    return datetime.fromisoformat(value)
 
 
 def _log_requests(harness: Harness) -> list[str]:
@@ -185,7 +193,7 @@ async def test_the_allow_list_drops_log_entries_of_other_devices(tmp_path: Path)
 
 async def test_a_date_range_returns_only_entries_inside_it(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
-    now = harness.clock.now()
+    now = harness.clock.now().astimezone(BERLIN)
     start = (now - timedelta(days=6)).date()
     end = (now - timedelta(days=4)).date()
     async with harness.client() as client:
@@ -195,10 +203,10 @@ async def test_a_date_range_returns_only_entries_inside_it(tmp_path: Path) -> No
             {"smartlock": "Front Door", "from_date": start.isoformat(), "to_date": end.isoformat(), "limit": 50},
         )
     entries = _entries(page)
-    days = {datetime.fromisoformat(str(e["date"])).date() for e in entries}
+    days = {datetime.fromisoformat(str(e["date"])).astimezone(BERLIN).date() for e in entries}
     assert entries
     assert days <= {start, start + timedelta(days=1), end}
-    expected = [log.id for log in harness.sim.logs(FRONT_DOOR_ID) if start <= log.date.date() <= end]
+    expected = [log.id for log in harness.sim.logs(FRONT_DOOR_ID) if start <= log.date.astimezone(BERLIN).date() <= end]
     assert _ids(page) == expected[:50]
     assert "fromDate" in harness.sim.requests[-1].query
 
@@ -215,4 +223,50 @@ async def test_a_bad_date_range_is_refused_before_asking_nuki(tmp_path: Path, ar
     async with harness.client() as client:
         error = await call_error(client, "list_smartlock_logs", arguments)
     assert message in error
+    assert _log_requests(harness) == []
+
+
+async def test_plain_dates_are_whole_days_on_the_devices_calendar(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        await call_ok(
+            client,
+            "list_smartlock_logs",
+            {"smartlock": "Front Door", "from_date": "2026-11-20", "to_date": "2026-11-20"},
+        )
+        await call_ok(client, "list_smartlock_logs", {"from_date": "2026-07-01T08:00"})
+    device_query, account_query = (r.query for r in harness.sim.requests if r.path.endswith("/log"))
+    # Berlin is UTC+1 in November, UTC+2 in July; the account's devices all share Berlin.
+    assert _sent(device_query, "fromDate") == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
+    assert _sent(device_query, "toDate") == datetime(2026, 11, 20, 22, 59, 59, 999000, tzinfo=UTC)
+    assert _sent(account_query, "fromDate") == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
+
+
+async def test_account_wide_logs_read_dates_in_utc_when_the_devices_are_in_different_zones(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    cellar = harness.sim.device(CELLAR_ID)
+    assert cellar.config is not None
+    new_york = cellar.config.model_copy(update={"timezone_id": 12})
+    harness.sim.add_device(
+        cellar.model_copy(update={"smartlock_id": 900_000_001, "name": "Beach House", "config": new_york})
+    )
+    async with harness.client() as client:
+        await call_ok(client, "list_smartlock_logs", {"from_date": "2026-11-20"})
+    [query] = [r.query for r in harness.sim.requests if r.path.endswith("/log")]
+    assert _sent(query, "fromDate") == datetime(2026, 11, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"from_date": "0001-01-01T00:00:00+01:00"},
+        {"to_date": "9999-12-31T23:59:59-01:00"},
+        {"to_date": "9999-12-31"},
+    ],
+)
+async def test_dates_at_the_calendar_edges_are_refused_in_one_sentence(tmp_path: Path, arguments: Json) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        error = await call_error(client, "list_smartlock_logs", {"smartlock": "Front Door", **arguments})
+    assert "edge of the calendar" in error
     assert _log_requests(harness) == []

@@ -464,11 +464,24 @@ class SmartlockAuthCreate(AuthTimeWindow):
 
 
 class SmartlockAuthUpdate(AuthTimeWindow):
+    """Nuki clears time limits an update leaves out (REFERENCE §3.3): send the whole window every time.
+
+    A date set to None explicitly is sent as null, which is how Nuki removes it; a date never set is
+    left out like every other unset field.
+    """
+
     name: str = Field(min_length=1, max_length=32)
     account_user_id: int | None = None
     enabled: bool | None = None
     remote_allowed: bool | None = None
     code: int | None = None
+
+    def to_wire(self) -> dict[str, JsonValue]:
+        body = super().to_wire()
+        for field in ("allowed_from_date", "allowed_until_date"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                body[to_camel(field)] = None
+        return body
 
 
 class SmartlocksAuthAdvancedCreate(AuthTimeWindow):

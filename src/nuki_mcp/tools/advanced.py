@@ -7,8 +7,8 @@ Device resolution, device-type checks and summaries come from the `actions` and 
 """
 
 import dataclasses
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer, Resolve
@@ -18,21 +18,20 @@ from pydantic import Field, JsonValue
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.guard import DeviceRef, FieldChange, WritePlan
-from nuki_mcp.nuki import codes
+from nuki_mcp.nuki import access, codes
 from nuki_mcp.nuki.models import AdvancedConfirmationResponse, Smartlock, SmartlockAction, SmartlocksAuthAdvancedCreate
-from nuki_mcp.tools.account import fetch_account_users
-from nuki_mcp.tools.actions import ActionArg, plan_action
-from nuki_mcp.tools.auths import (
+from nuki_mcp.tools.access_args import (
     FromDateArg,
     FromTimeArg,
-    NameArg,
-    RemoteAllowedArg,
-    SmartActionsArg,
     UntilDateArg,
     UntilTimeArg,
     WeekDaysArg,
-    describe_window,
+    access_rules,
+    zone_of,
 )
+from nuki_mcp.tools.account import fetch_account_users
+from nuki_mcp.tools.actions import ActionArg, plan_action
+from nuki_mcp.tools.auths import NameArg, RemoteAllowedArg, SmartActionsArg
 from nuki_mcp.tools.common import (
     ConfirmationTokenArg,
     SmartlockArg,
@@ -72,6 +71,8 @@ class MultiDevicePlan(WritePlan):
     """A write to several devices at once; `device` stays None, `devices` names them all."""
 
     devices: tuple[DeviceRef, ...] = ()
+    zone: tzinfo = UTC
+    window: access.AccessWindow = dataclasses.field(default_factory=access.AccessWindow)
 
 
 class AdvancedResult(WriteResult):
@@ -109,19 +110,6 @@ def _ref_view(ref: DeviceRef) -> DeviceRefView:
     )
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _minutes(argument: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return codes.hhmm_to_minutes(text)
-    except ValueError:
-        raise ToolError(f"{argument} must be a time of day written HH:MM, e.g. 09:30.") from None
-
-
 def _as_advanced(plan: WritePlan, tool: str) -> WritePlan:
     return dataclasses.replace(plan, tool=tool, summary=f"{plan.summary} {ADVANCED_NOTE}")
 
@@ -144,45 +132,29 @@ async def plan_unlock_advanced(smartlock: SmartlockArg, ctx: Context[AppState]) 
     return _as_advanced(await plan_action(smartlock, "unlock", ctx), "unlock_smartlock_advanced")
 
 
-@dataclasses.dataclass(frozen=True)
-class _AuthWindow:
-    from_date: datetime | None
-    until_date: datetime | None
-    week_days: int | None
-    from_time: int | None
-    until_time: int | None
+def _window_zone(devices: Sequence[Smartlock], *dates: str | None) -> tzinfo:
+    """The devices' shared time zone; with several zones, dates must carry an offset to mean one instant."""
+    zone = access.shared_zone(zone_of(d) for d in devices)
+    if zone is not None:
+        return zone
+    for text in dates:
+        if text is None:
+            continue
+        with access_rules():
+            value = access.parse_date_or_datetime(text, argument="a date")
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            names = ", ".join(sorted({access.zone_name(zone_of(d)) for d in devices}))
+            raise ToolError(
+                f"The devices are in different time zones ({names}), so {text!r} names no single instant; "
+                "give the dates with an offset, e.g. 2026-12-31T23:59:59+01:00, or grant each zone separately."
+            )
+    return UTC
 
 
-def _window(
-    now: datetime,
-    allowed_from_date: datetime | None,
-    allowed_until_date: datetime | None,
-    allowed_week_days: list[codes.Weekday] | None,
-    allowed_from_time: str | None,
-    allowed_until_time: str | None,
-) -> _AuthWindow:
-    window = _AuthWindow(
-        from_date=None if allowed_from_date is None else _utc(allowed_from_date),
-        until_date=None if allowed_until_date is None else _utc(allowed_until_date),
-        week_days=None if allowed_week_days is None else codes.weekdays_to_mask(allowed_week_days),
-        from_time=_minutes("allowed_from_time", allowed_from_time),
-        until_time=_minutes("allowed_until_time", allowed_until_time),
-    )
-    if window.from_date is not None and window.until_date is not None and window.from_date > window.until_date:
-        raise ToolError("allowed_from_date is after allowed_until_date; swap or correct them.")
-    if window.until_date is not None and window.until_date < now:
-        raise ToolError("allowed_until_date lies in the past, so the authorization would never work; correct it.")
-    if (window.from_time is None) != (window.until_time is None):
-        raise ToolError("Give allowed_from_time and allowed_until_time together (a daily window has both ends).")
-    if window.from_time is not None and window.until_time is not None and window.from_time > window.until_time:
-        raise ToolError("allowed_from_time is after allowed_until_time; a daily window must start before it ends.")
-    return window
-
-
-def _window_changes(window: _AuthWindow) -> list[FieldChange]:
+def _window_changes(window: access.AccessWindow, zone: tzinfo) -> list[FieldChange]:
     values: dict[str, JsonValue] = {
-        "allowed_from_date": None if window.from_date is None else window.from_date.isoformat(),
-        "allowed_until_date": None if window.until_date is None else window.until_date.isoformat(),
+        "allowed_from_date": None if window.from_date is None else access.show_instant(window.from_date, zone),
+        "allowed_until_date": None if window.until_date is None else access.show_instant(window.until_date, zone),
         "allowed_week_days": None if window.week_days is None else list(codes.mask_to_weekdays(window.week_days)),
         "allowed_from_time": None if window.from_time is None else codes.minutes_to_hhmm(window.from_time),
         "allowed_until_time": None if window.until_time is None else codes.minutes_to_hhmm(window.until_time),
@@ -190,12 +162,12 @@ def _window_changes(window: _AuthWindow) -> list[FieldChange]:
     return [FieldChange(field, None, value) for field, value in values.items() if value is not None]
 
 
-def _resolve_devices(devices: list[Smartlock], wanted: list[str]) -> tuple[DeviceRef, ...]:
-    chosen: dict[int, DeviceRef] = {}
+def _resolve_devices(devices: list[Smartlock], wanted: list[str]) -> list[Smartlock]:
+    chosen: dict[int, Smartlock] = {}
     for name in wanted:
         device = match_device(devices, name)
-        chosen.setdefault(device.smartlock_id, device_ref(device))
-    return tuple(chosen.values())
+        chosen.setdefault(device.smartlock_id, device)
+    return list(chosen.values())
 
 
 @nuki_errors
@@ -215,15 +187,19 @@ async def plan_auth_advanced(
     state = app_state(ctx)
     if not name.strip():
         raise ToolError("The name must not be blank.")
-    targets = _resolve_devices(await visible_devices(state), smartlocks)
-    window = _window(
-        state.clock.now(),
-        allowed_from_date,
-        allowed_until_date,
-        allowed_week_days,
-        allowed_from_time,
-        allowed_until_time,
-    )
+    devices = _resolve_devices(await visible_devices(state), smartlocks)
+    targets = tuple(device_ref(d) for d in devices)
+    zone = _window_zone(devices, allowed_from_date, allowed_until_date)
+    with access_rules():
+        window = access.window_from_text(
+            zone,
+            from_date=allowed_from_date,
+            until_date=allowed_until_date,
+            week_days=allowed_week_days,
+            from_time=allowed_from_time,
+            until_time=allowed_until_time,
+        )
+        window.check_new(state.clock.now())
     users = {u.account_user_id: u for u in await fetch_account_users(state.client)}
     user = users.get(account_user_id)
     if user is None:
@@ -233,14 +209,12 @@ async def plan_auth_advanced(
         )
     labels = ", ".join(t.label() for t in targets)
     remote = "with" if remote_allowed else "without"
-    window_text = describe_window(
-        window.from_date, window.until_date, window.week_days, window.from_time, window.until_time
-    )
+    window_text = window.describe(zone)
     changes = [
         FieldChange("name", None, name),
         FieldChange("account_user_id", None, account_user_id),
         FieldChange("remote_allowed", None, remote_allowed),
-        *_window_changes(window),
+        *_window_changes(window, zone),
     ]
     if smart_actions_enabled is not None:
         changes.append(FieldChange("smart_actions_enabled", None, smart_actions_enabled))
@@ -252,6 +226,8 @@ async def plan_auth_advanced(
         device=targets[0] if len(targets) == 1 else None,
         changes=tuple(changes),
         devices=targets,
+        zone=zone,
+        window=window,
     )
 
 
@@ -319,14 +295,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         request_id, not the new authorizations. The user is asked to confirm first. Without an
         Advanced API key, use create_smartlock_auth per device instead."""
         state = app_state(ctx)
-        window = _window(
-            state.clock.now(),
-            allowed_from_date,
-            allowed_until_date,
-            allowed_week_days,
-            allowed_from_time,
-            allowed_until_time,
-        )
+        window = plan.window
 
         async def perform(confirmed_by: str) -> AdvancedAuthResult:
             body = SmartlocksAuthAdvancedCreate(

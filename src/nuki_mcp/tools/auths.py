@@ -7,12 +7,17 @@ Three Nuki habits shape these tools (REFERENCE §3.3):
   the complete current object is sent with only the requested fields changed.
 - Keypad codes are secrets: masked in every result unless `reveal_code` is asked for, never put in a
   summary or a confirmation question, and validated (6 digits 1-9, not 12..., unique) before sending.
+
+The window and keypad rules are in `nuki_mcp.nuki.access`. An auth id is only trusted after the
+authorization Nuki returns for it proved to belong to the named, visible device.
 """
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import dataclasses
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, JsonValue
@@ -20,29 +25,41 @@ from pydantic import BaseModel, Field, JsonValue
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.guard import MASK, DeviceRef, FieldChange, WritePlan
-from nuki_mcp.nuki import codes
+from nuki_mcp.nuki import access, codes
 from nuki_mcp.nuki.client import NukiClient
-from nuki_mcp.nuki.errors import NukiError
-from nuki_mcp.nuki.models import SmartlockAuth, SmartlockAuthCreate, SmartlockAuthUpdate
+from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError
+from nuki_mcp.nuki.models import Smartlock, SmartlockAuth, SmartlockAuthCreate, SmartlockAuthUpdate
+from nuki_mcp.tools.access_args import (
+    FromDateArg,
+    FromTimeArg,
+    NewFromDateArg,
+    NewFromTimeArg,
+    NewUntilDateArg,
+    NewUntilTimeArg,
+    NewWeekDaysArg,
+    UntilDateArg,
+    UntilTimeArg,
+    WeekDaysArg,
+    access_rules,
+    zone_of,
+)
 from nuki_mcp.tools.common import (
     READ,
     ConfirmationTokenArg,
     LimitArg,
     SmartlockArg,
     device_ref,
-    find_device,
+    match_device,
     nuki_errors,
     register_tool,
     visible_devices,
     write_annotations,
 )
 from nuki_mcp.tools.views import DeviceRefView
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, call_arguments, confirm_with, run_write
 
-KEYPAD_CODE_TYPE = codes.AUTH_TYPES["keypad_code"]
-KEYPAD_NAME_MAX = 20
+KEYPAD_CODE_TYPE = access.KEYPAD_CODE_TYPE
 AUTH_NAME_MAX = 32
-_EVERY_DAY = codes.EVERY_DAY
 
 # --- arguments -----------------------------------------------------------------------------------
 
@@ -100,22 +117,6 @@ AccountUserIdArg = Annotated[
     int | None,
     Field(description="The account user (list_account_users) this authorization belongs to; required for app."),
 ]
-FromDateArg = Annotated[
-    datetime | None,
-    Field(description="Valid from this date or date-time (ISO 8601; UTC unless an offset is given)."),
-]
-UntilDateArg = Annotated[
-    datetime | None,
-    Field(description="Valid until this date or date-time (ISO 8601; UTC unless an offset is given)."),
-]
-WeekDaysArg = Annotated[
-    list[codes.Weekday] | None,
-    Field(min_length=1, description='Only on these weekdays, e.g. ["monday", "friday"].'),
-]
-FromTimeArg = Annotated[
-    str | None,
-    Field(max_length=5, description="Daily start time HH:MM (give allowed_until_time as well)."),
-]
 RemoteAllowedArg = Annotated[
     bool, Field(description="May operate the device remotely (Nuki app over the internet, Nuki Web).")
 ]
@@ -124,10 +125,6 @@ NewRemoteAllowedArg = Annotated[
 ]
 EnabledArg = Annotated[bool | None, Field(description="false pauses the authorization without deleting it.")]
 SmartActionsArg = Annotated[bool | None, Field(description="App users only: allow smart actions such as auto unlock.")]
-UntilTimeArg = Annotated[
-    str | None,
-    Field(max_length=5, description="Daily end time HH:MM (give allowed_from_time as well)."),
-]
 
 # --- results -------------------------------------------------------------------------------------
 
@@ -172,6 +169,7 @@ class SmartlockAuthList(BaseModel):
     auths: list[SmartlockAuthSummary]
     total: int = Field(description="How many authorizations matched")
     truncated: bool = Field(description="True when more matched than were returned (raise limit)")
+    note: str | None = Field(default=None, description="Devices whose authorizations could not be read, if any")
 
 
 class AuthWriteResult(WriteResult):
@@ -196,23 +194,12 @@ class CreateAuthResult(WriteResult):
 # --- decoding ------------------------------------------------------------------------------------
 
 
-def _has_time_of_day(auth_from: int | None, auth_until: int | None) -> bool:
-    # 0/0 (or absent) is Nuki's "no time-of-day restriction".
-    return bool(auth_from or auth_until)
-
-
 def _hhmm(minutes: int | None) -> str | None:
     return None if minutes is None else codes.minutes_to_hhmm(minutes)
 
 
-def _is_expired(auth: SmartlockAuth, now: datetime) -> bool:
-    until = auth.allowed_until_date
-    return until is not None and _utc(until) < now
-
-
 def auth_summary(auth: SmartlockAuth, device_name: str, now: datetime, *, reveal_code: bool) -> SmartlockAuthSummary:
-    timed = _has_time_of_day(auth.allowed_from_time, auth.allowed_until_time)
-    week = auth.allowed_week_days
+    window = access.window_of(auth)
     return SmartlockAuthSummary(
         auth_id=auth.id,
         smartlock_id=auth.smartlock_id,
@@ -224,12 +211,12 @@ def auth_summary(auth: SmartlockAuth, device_name: str, now: datetime, *, reveal
         code=None if auth.code is None else (str(auth.code) if reveal_code else MASK),
         allowed_from_date=auth.allowed_from_date,
         allowed_until_date=auth.allowed_until_date,
-        allowed_week_days=None if week is None or week == _EVERY_DAY else list(codes.mask_to_weekdays(week)),
-        allowed_from_time=_hhmm(auth.allowed_from_time) if timed else None,
-        allowed_until_time=_hhmm(auth.allowed_until_time) if timed else None,
+        allowed_week_days=None if window.week_days is None else list(codes.mask_to_weekdays(window.week_days)),
+        allowed_from_time=_hhmm(window.from_time),
+        allowed_until_time=_hhmm(window.until_time),
         last_active=auth.last_active_date,
         lock_count=auth.lock_count,
-        expired=_is_expired(auth, now),
+        expired=window.has_ended(now),
         pending=auth.operation_id is not None,
     )
 
@@ -262,74 +249,37 @@ def _type_phrase(type_code: int) -> str:
     return _TYPE_PHRASES.get(name, name)
 
 
-def _show_date(value: datetime) -> str:
-    value = _utc(value)
-    if value.hour == 0 and value.minute == 0:
-        return f"{value:%Y-%m-%d}"
-    return f"{value:%Y-%m-%d %H:%M} UTC"
+# --- checks --------------------------------------------------------------------------------------
 
 
-def describe_window(
-    from_date: datetime | None,
-    until_date: datetime | None,
-    week_days: int | None,
-    from_time: int | None,
-    until_time: int | None,
-) -> str:
-    """The time window in words, e.g. `valid from 2026-12-01, until 2027-01-31, on monday, 09:00-12:00 daily`."""
-    parts: list[str] = []
-    if from_date is not None:
-        parts.append(f"from {_show_date(from_date)}")
-    if until_date is not None:
-        parts.append(f"until {_show_date(until_date)}")
-    if week_days is not None and week_days != _EVERY_DAY:
-        parts.append("on " + (", ".join(codes.mask_to_weekdays(week_days)) or "no weekday"))
-    if _has_time_of_day(from_time, until_time):
-        parts.append(f"{_hhmm(from_time or 0)}-{_hhmm(until_time or 0)} daily")
-    return "valid " + ", ".join(parts) if parts else "valid at any time"
+async def _find_device_and_auth(state: AppState, smartlock: str, auth_id: str) -> tuple[Smartlock, SmartlockAuth]:
+    """The named visible device and its authorization `auth_id`, refusing an auth of any other device.
+
+    Nuki's answer for `/smartlock/{id}/auth/{authId}` is not trusted to belong to `{id}`: the
+    authorization's own smartlockId must be the named device, which is inside the allow-list.
+    """
+    devices = await visible_devices(state)
+    device = match_device(devices, smartlock)
+    auth = await state.client.get_auth(device.smartlock_id, auth_id)
+    _check_owner(auth, auth_id, device, devices)
+    return device, auth
 
 
-# --- validation ----------------------------------------------------------------------------------
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _minutes(field: str, text: str) -> int:
-    try:
-        return codes.hhmm_to_minutes(text)
-    except ValueError:
-        raise ToolError(f"{field} must be a time of day written HH:MM, e.g. 09:30.") from None
-
-
-def check_keypad_code(code: int) -> None:
-    """Nuki's keypad rules; the messages never repeat the code."""
-    digits = str(code)
-    if code < 0 or len(digits) != 6:
-        raise ToolError("A keypad code has exactly 6 digits; choose another code.")
-    if "0" in digits:
-        raise ToolError("A keypad code may only use the digits 1-9 (no 0); choose another code.")
-    if digits.startswith("12"):
-        raise ToolError("A keypad code must not start with 12; choose another code.")
-
-
-def _check_name(name: str, type_code: int) -> None:
-    if not name.strip():
-        raise ToolError("The name must not be blank.")
-    if type_code == KEYPAD_CODE_TYPE and len(name) > KEYPAD_NAME_MAX:
-        raise ToolError(f"A keypad code's name has at most {KEYPAD_NAME_MAX} characters; shorten it.")
-
-
-def _check_window(
-    from_date: datetime | None, until_date: datetime | None, from_time: int | None, until_time: int | None
+def _check_owner(
+    auth: SmartlockAuth, auth_id: str, device: DeviceRef | Smartlock, devices: Sequence[Smartlock]
 ) -> None:
-    if from_date is not None and until_date is not None and _utc(from_date) > _utc(until_date):
-        raise ToolError("allowed_from_date is after allowed_until_date; swap or correct them.")
-    if (from_time is None) != (until_time is None):
-        raise ToolError("Give allowed_from_time and allowed_until_time together (a daily window has both ends).")
-    if from_time is not None and until_time is not None and from_time > until_time:
-        raise ToolError("allowed_from_time is after allowed_until_time; a daily window must start before it ends.")
+    if auth.smartlock_id == device.smartlock_id:
+        return
+    other = next((d for d in devices if d.smartlock_id == auth.smartlock_id), None)
+    if other is None:  # a device outside NUKI_DEVICES (or unknown) stays invisible: say nothing about it
+        raise ToolError(
+            f"{device.name!r} has no authorization with auth_id {auth_id}; list_smartlock_auths shows the "
+            "authorizations this server may see."
+        )
+    raise ToolError(
+        f"The authorization with auth_id {auth_id} belongs to {other.name!r}, not to {device.name!r}; "
+        f"name {other.name!r} as smartlock."
+    )
 
 
 async def _check_code_unused(
@@ -344,6 +294,14 @@ async def _check_code_unused(
 
 
 # --- plans ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthPlan(WritePlan):
+    """A write to one authorization, with the device's time zone and the window it will have."""
+
+    zone: tzinfo = UTC
+    window: access.AccessWindow = dataclasses.field(default_factory=access.AccessWindow)
 
 
 @nuki_errors
@@ -361,90 +319,124 @@ async def plan_create(
     allowed_from_time: FromTimeArg = None,
     allowed_until_time: UntilTimeArg = None,
     smart_actions_enabled: SmartActionsArg = None,
-) -> WritePlan:
+) -> AuthPlan:
     state = app_state(ctx)
-    device = await find_device(state, smartlock)
+    devices = await visible_devices(state)
+    device = match_device(devices, smartlock)
     type_code = codes.auth_type_code(type)
-    _check_name(name, type_code)
-    if type == "keypad_code":
-        if code is None:
-            raise ToolError("A keypad_code authorization needs code (6 digits 1-9, not starting with 12).")
-        check_keypad_code(code)
-    elif code is not None:
-        raise ToolError(f"Only keypad_code authorizations have a code; leave code out for {type}.")
-    if type == "app" and account_user_id is None:
-        raise ToolError("An app authorization needs account_user_id (see list_account_users).")
-    from_time = None if allowed_from_time is None else _minutes("allowed_from_time", allowed_from_time)
-    until_time = None if allowed_until_time is None else _minutes("allowed_until_time", allowed_until_time)
-    _check_window(allowed_from_date, allowed_until_date, from_time, until_time)
+    zone = zone_of(device)
+    with access_rules():
+        access.check_name(name, type_code)
+        if type == "keypad_code":
+            if code is None:
+                raise ToolError("A keypad_code authorization needs code (6 digits 1-9, not starting with 12).")
+            access.check_keypad_code(code)
+        elif code is not None:
+            raise ToolError(f"Only keypad_code authorizations have a code; leave code out for {type}.")
+        if type == "app" and account_user_id is None:
+            raise ToolError("An app authorization needs account_user_id (see list_account_users).")
+        window = access.window_from_text(
+            zone,
+            from_date=allowed_from_date,
+            until_date=allowed_until_date,
+            week_days=allowed_week_days,
+            from_time=allowed_from_time,
+            until_time=allowed_until_time,
+        )
+        window.check_new(state.clock.now())
     if code is not None:
         await _check_code_unused(state.client, device.smartlock_id, device.name, code)
-    week = None if allowed_week_days is None else codes.weekdays_to_mask(allowed_week_days)
-    window = describe_window(allowed_from_date, allowed_until_date, week, from_time, until_time)
     who = f" for account user {account_user_id}" if account_user_id is not None else ""
     invite = " Nuki sends the user an invitation." if type == "app" else ""
     secret = " with the keypad code given in the call (not shown here)" if code is not None else ""
     remote = "remote operation allowed" if remote_allowed else "no remote operation"
-    return WritePlan(
+    return AuthPlan(
         tool="create_smartlock_auth",
         summary=f"Grant access to {device_ref(device).label()}: create the {_type_phrase(type_code)} authorization "
-        f"{name!r}{who}{secret}, {window}, {remote}.{invite}",
+        f"{name!r}{who}{secret}, {window.describe(zone)}, {remote}.{invite}",
         device=device_ref(device),
+        zone=zone,
+        window=window,
     )
 
 
-def _requested_changes(
-    current: SmartlockAuth,
-    *,
-    name: str | None,
-    enabled: bool | None,
-    remote_allowed: bool | None,
-    code: int | None,
-    allowed_from_date: datetime | None,
-    allowed_until_date: datetime | None,
-    allowed_week_days: list[codes.Weekday] | None,
-    allowed_from_time: str | None,
-    allowed_until_time: str | None,
-    account_user_id: int | None,
-) -> dict[str, object]:
-    """The wire fields (snake_case) the caller asked for whose value differs from `current`."""
-    wanted: dict[str, object] = {}
-    if name is not None:
-        wanted["name"] = name
-    if enabled is not None:
-        wanted["enabled"] = enabled
-    if remote_allowed is not None:
-        wanted["remote_allowed"] = remote_allowed
-    if code is not None:
-        wanted["code"] = code
-    if allowed_from_date is not None:
-        wanted["allowed_from_date"] = _utc(allowed_from_date)
-    if allowed_until_date is not None:
-        wanted["allowed_until_date"] = _utc(allowed_until_date)
-    if allowed_week_days is not None:
-        wanted["allowed_week_days"] = codes.weekdays_to_mask(allowed_week_days)
-    if allowed_from_time is not None:
-        wanted["allowed_from_time"] = _minutes("allowed_from_time", allowed_from_time)
-    if allowed_until_time is not None:
-        wanted["allowed_until_time"] = _minutes("allowed_until_time", allowed_until_time)
-    if account_user_id is not None:
-        wanted["account_user_id"] = account_user_id
-    return {field: value for field, value in wanted.items() if _current_value(current, field) != value}
+_WINDOW_FIELDS = (
+    "allowed_from_date",
+    "allowed_until_date",
+    "allowed_week_days",
+    "allowed_from_time",
+    "allowed_until_time",
+)
+_NO_LIMIT: dict[str, str] = {
+    "allowed_from_date": "no start date",
+    "allowed_until_date": "no end date",
+    "allowed_week_days": "every day",
+    "allowed_from_time": "no time limit",
+    "allowed_until_time": "no time limit",
+}
+
+
+def _window_values(window: access.AccessWindow) -> dict[str, object]:
+    return {
+        "allowed_from_date": window.from_date,
+        "allowed_until_date": window.until_date,
+        "allowed_week_days": window.week_days,
+        "allowed_from_time": window.from_time,
+        "allowed_until_time": window.until_time,
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class _UpdateArguments:
+    name: str | None
+    enabled: bool | None
+    remote_allowed: bool | None
+    code: int | None
+    allowed_from_date: str | None
+    allowed_until_date: str | None
+    allowed_week_days: list[codes.Weekday] | None
+    allowed_from_time: str | None
+    allowed_until_time: str | None
+    account_user_id: int | None
+    sent: Collection[str]  # the arguments the client sent, null ones included
+
+    def given(self, field: str) -> bool:
+        """Sent by the client (as a value or as null); a window limit given as null is removed."""
+        return field in self.sent or getattr(self, field) is not None
+
+    def requested_changes(self, current: SmartlockAuth, zone: tzinfo) -> dict[str, object]:
+        """The wire fields (snake_case) asked for whose value differs from `current`; None = no limit."""
+        wanted: dict[str, object] = {}
+        for field in ("name", "enabled", "remote_allowed", "code", "account_user_id"):
+            value: object = getattr(self, field)
+            if value is not None:
+                wanted[field] = value
+        new = access.window_from_text(
+            zone,
+            from_date=self.allowed_from_date,
+            until_date=self.allowed_until_date,
+            week_days=self.allowed_week_days,
+            from_time=self.allowed_from_time,
+            until_time=self.allowed_until_time,
+        )
+        wanted.update({f: v for f, v in _window_values(new).items() if self.given(f)})
+        return {field: value for field, value in wanted.items() if _current_value(current, field) != value}
 
 
 def _current_value(current: SmartlockAuth, field: str) -> object:
-    value: object = getattr(current, field)
-    return _utc(value) if isinstance(value, datetime) else value
+    if field in _WINDOW_FIELDS:
+        return _window_values(access.window_of(current))[field]
+    return getattr(current, field)
 
 
-def _shown(field: str, value: object) -> JsonValue:
-    """A field value as the confirmation question shows it (decoded; never a code)."""
+def _shown(field: str, value: object, zone: tzinfo) -> JsonValue:
+    """A field value as the confirmation question shows it (decoded, local time; never a code)."""
     if value is None:
-        return None
+        return _NO_LIMIT.get(field)
     if field == "code":
         return MASK
     if isinstance(value, datetime):
-        return _utc(value).isoformat().replace("+00:00", "Z")
+        return access.show_instant(value, zone)
     if field == "allowed_week_days" and isinstance(value, int):
         return list(codes.mask_to_weekdays(value))
     if field in ("allowed_from_time", "allowed_until_time") and isinstance(value, int):
@@ -454,23 +446,53 @@ def _shown(field: str, value: object) -> JsonValue:
     return str(value)
 
 
-def _field_changes(current: SmartlockAuth, changes: dict[str, object]) -> tuple[FieldChange, ...]:
+def _field_changes(current: SmartlockAuth, changes: dict[str, object], zone: tzinfo) -> tuple[FieldChange, ...]:
     return tuple(
-        FieldChange(field, _shown(field, _current_value(current, field)), _shown(field, value))
+        FieldChange(field, _shown(field, _current_value(current, field), zone), _shown(field, value, zone))
         for field, value in changes.items()
     )
 
 
-def _merged(current: SmartlockAuth, changes: dict[str, object], field: str) -> object:
-    return changes[field] if field in changes else _current_value(current, field)
+def _merged_window(current: SmartlockAuth, changes: dict[str, object]) -> access.AccessWindow:
+    merged = {**_window_values(access.window_of(current)), **{k: v for k, v in changes.items() if k in _WINDOW_FIELDS}}
+    from_date, until_date = merged["allowed_from_date"], merged["allowed_until_date"]
+    week, from_time, until_time = merged["allowed_week_days"], merged["allowed_from_time"], merged["allowed_until_time"]
+    return access.AccessWindow(
+        from_date=from_date if isinstance(from_date, datetime) else None,
+        until_date=until_date if isinstance(until_date, datetime) else None,
+        week_days=week if isinstance(week, int) else None,
+        from_time=from_time if isinstance(from_time, int) else None,
+        until_time=until_time if isinstance(until_time, int) else None,
+    )
 
 
-def _optional_datetime(value: object) -> datetime | None:
-    return value if isinstance(value, datetime) else None
-
-
-def _optional_int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _update_arguments(
+    ctx: Context[AppState],
+    *,
+    name: str | None,
+    enabled: bool | None,
+    remote_allowed: bool | None,
+    code: int | None,
+    allowed_from_date: str | None,
+    allowed_until_date: str | None,
+    allowed_week_days: list[codes.Weekday] | None,
+    allowed_from_time: str | None,
+    allowed_until_time: str | None,
+    account_user_id: int | None,
+) -> _UpdateArguments:
+    return _UpdateArguments(
+        name=name,
+        enabled=enabled,
+        remote_allowed=remote_allowed,
+        code=code,
+        allowed_from_date=allowed_from_date,
+        allowed_until_date=allowed_until_date,
+        allowed_week_days=allowed_week_days,
+        allowed_from_time=allowed_from_time,
+        allowed_until_time=allowed_until_time,
+        account_user_id=account_user_id,
+        sent=frozenset(call_arguments(ctx)),
+    )
 
 
 @nuki_errors
@@ -482,24 +504,18 @@ async def plan_update(
     enabled: EnabledArg = None,
     remote_allowed: NewRemoteAllowedArg = None,
     code: CodeArg = None,
-    allowed_from_date: FromDateArg = None,
-    allowed_until_date: UntilDateArg = None,
-    allowed_week_days: WeekDaysArg = None,
-    allowed_from_time: FromTimeArg = None,
-    allowed_until_time: UntilTimeArg = None,
+    allowed_from_date: NewFromDateArg = None,
+    allowed_until_date: NewUntilDateArg = None,
+    allowed_week_days: NewWeekDaysArg = None,
+    allowed_from_time: NewFromTimeArg = None,
+    allowed_until_time: NewUntilTimeArg = None,
     account_user_id: AccountUserIdArg = None,
-) -> WritePlan:
+) -> AuthPlan:
     state = app_state(ctx)
-    device = await find_device(state, smartlock)
-    current = await state.client.get_auth(device.smartlock_id, auth_id)
-    if code is not None:
-        if current.type != KEYPAD_CODE_TYPE:
-            raise ToolError(
-                f"{current.name!r} is a {_type_phrase(current.type)} authorization, which has no code; leave code out."
-            )
-        check_keypad_code(code)
-    changes = _requested_changes(
-        current,
+    device, current = await _find_device_and_auth(state, smartlock, auth_id)
+    zone = zone_of(device)
+    arguments = _update_arguments(
+        ctx,
         name=name,
         enabled=enabled,
         remote_allowed=remote_allowed,
@@ -511,32 +527,38 @@ async def plan_update(
         allowed_until_time=allowed_until_time,
         account_user_id=account_user_id,
     )
-    if not changes:
-        raise ToolError(f"{current.name!r} on {device.name!r} already has these settings; nothing to change.")
-    final_name = str(_merged(current, changes, "name"))
-    _check_name(final_name, current.type)
-    _check_window(
-        _optional_datetime(_merged(current, changes, "allowed_from_date")),
-        _optional_datetime(_merged(current, changes, "allowed_until_date")),
-        _optional_int(_merged(current, changes, "allowed_from_time")),
-        _optional_int(_merged(current, changes, "allowed_until_time")),
-    )
+    with access_rules():
+        if code is not None:
+            if current.type != KEYPAD_CODE_TYPE:
+                raise ToolError(
+                    f"{current.name!r} is a {_type_phrase(current.type)} authorization, which has no code; "
+                    "leave code out."
+                )
+            access.check_keypad_code(code)
+        changes = arguments.requested_changes(current, zone)
+        if not changes:
+            raise ToolError(f"{current.name!r} on {device.name!r} already has these settings; nothing to change.")
+        access.check_name(str(changes.get("name", current.name)), current.type)
+        window = _merged_window(current, changes)
+        window.check()
     if "code" in changes and code is not None:
         await _check_code_unused(state.client, device.smartlock_id, device.name, code, except_auth_id=current.id)
-    return WritePlan(
+    local = f" Dates and times are {access.zone_name(zone)} time." if changes.keys() & set(_WINDOW_FIELDS) else ""
+    return AuthPlan(
         tool="update_smartlock_auth",
         summary=f"Change the {_type_phrase(current.type)} authorization {current.name!r} (auth_id {current.id}) "
-        f"on {device_ref(device).label()}; everything else about it stays as it is.",
+        f"on {device_ref(device).label()}; everything else about it stays as it is.{local}",
         device=device_ref(device),
-        changes=_field_changes(current, changes),
+        changes=_field_changes(current, changes, zone),
+        zone=zone,
+        window=window,
     )
 
 
 @nuki_errors
 async def plan_delete(smartlock: SmartlockArg, auth_id: AuthIdArg, ctx: Context[AppState]) -> WritePlan:
     state = app_state(ctx)
-    device = await find_device(state, smartlock)
-    current = await state.client.get_auth(device.smartlock_id, auth_id)
+    device, current = await _find_device_and_auth(state, smartlock, auth_id)
     return WritePlan(
         tool="delete_smartlock_auth",
         summary=f"Remove access: delete the {_type_phrase(current.type)} authorization {current.name!r} "
@@ -561,6 +583,40 @@ def _find_created(
     return matches[-1] if matches else None
 
 
+_FALLBACK_CONCURRENCY = 8
+
+
+async def _account_auths(
+    client: NukiClient, devices: Sequence[Smartlock], types: list[int] | None
+) -> tuple[list[SmartlockAuth], list[str]]:
+    """Every device's authorizations in one request; per device only where Nuki refuses the account-wide read.
+
+    Returns the authorizations and the names of devices whose authorizations Nuki refused to show.
+    """
+    try:
+        return await client.list_account_auths(types=types), []
+    except (NukiAuthError, NukiForbiddenError) as refused:
+        account_refusal = refused
+    found: dict[int, list[SmartlockAuth]] = {}
+    unreadable: list[str] = []
+    limiter = anyio.CapacityLimiter(_FALLBACK_CONCURRENCY)
+
+    async def read(device: Smartlock) -> None:
+        async with limiter:
+            try:
+                found[device.smartlock_id] = await client.list_auths(device.smartlock_id, types=types)
+            except (NukiAuthError, NukiForbiddenError):
+                unreadable.append(device.name)
+
+    async with anyio.create_task_group() as group:
+        for device in devices:
+            group.start_soon(read, device)
+    if devices and not found:
+        raise account_refusal
+    auths = [a for d in devices for a in found.get(d.smartlock_id, [])]
+    return auths, sorted(unreadable)
+
+
 # --- tools ---------------------------------------------------------------------------------------
 
 
@@ -580,19 +636,26 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         reveal_code is true; only reveal them when the user asked to see them."""
         state = app_state(ctx)
         type_codes = None if type is None else sorted({codes.auth_type_code(t) for t in type})
+        devices = await visible_devices(state)
+        unreadable: list[str] = []
         if smartlock is not None:
-            device = await find_device(state, smartlock)
+            device = match_device(devices, smartlock)
             names = {device.smartlock_id: device.name}
             auths = await state.client.list_auths(device.smartlock_id, types=type_codes)
         else:
-            names = {d.smartlock_id: d.name for d in await visible_devices(state)}
-            auths = await state.client.list_account_auths(types=type_codes)
+            names = {d.smartlock_id: d.name for d in devices}
+            auths, unreadable = await _account_auths(state.client, devices, type_codes)
         matching = [a for a in auths if a.smartlock_id in names and (type_codes is None or a.type in type_codes)]
         now = state.clock.now()
         return SmartlockAuthList(
             auths=[auth_summary(a, names[a.smartlock_id], now, reveal_code=reveal_code) for a in matching[:limit]],
             total=len(matching),
             truncated=len(matching) > limit,
+            note=None
+            if not unreadable
+            else "Nuki refused to show the authorizations of: "
+            + ", ".join(unreadable)
+            + " (check the token's scopes).",
         )
 
     @register_tool(server, title="Get one authorization", annotations=READ)
@@ -606,8 +669,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         """Get one authorization in full (time window, account user, usage, status). The keypad
         code is masked unless reveal_code is true. Use list_smartlock_auths to find auth_id."""
         state = app_state(ctx)
-        device = await find_device(state, smartlock)
-        auth = await state.client.get_auth(device.smartlock_id, auth_id)
+        device, auth = await _find_device_and_auth(state, smartlock, auth_id)
         return auth_details(auth, device.name, state.clock.now(), reveal_code=reveal_code)
 
     if settings.read_only:
@@ -619,7 +681,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         smartlock: SmartlockArg,
         type: CreatableTypeArg,
         name: NameArg,
-        plan: Annotated[WritePlan, Resolve(plan_create)],
+        plan: Annotated[AuthPlan, Resolve(plan_create)],
         confirmation: Annotated[ConfirmOutcome, Resolve(confirm_create)],
         ctx: Context[AppState],
         code: CodeArg = None,
@@ -635,12 +697,13 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     ) -> CreateAuthResult:
         """Grant access to a device: create an app-user authorization (invites an account user), a
         fob authorization, or a keypad code, optionally limited to dates, weekdays and a daily time
-        window. The user is asked to confirm first. Keypad codes must be 6 digits 1-9, must not
-        start with 12 and must be unused on the device. Nuki applies it asynchronously. To change
-        an existing authorization use update_smartlock_auth instead of creating a second one."""
+        window (all on the device's local clock). The user is asked to confirm first. Keypad codes
+        must be 6 digits 1-9, must not start with 12 and must be unused on the device. Nuki applies
+        it asynchronously. To change an existing authorization use update_smartlock_auth instead of
+        creating a second one."""
         state = app_state(ctx)
         type_code = codes.auth_type_code(type)
-        week = None if allowed_week_days is None else codes.weekdays_to_mask(allowed_week_days)
+        window = plan.window
         body = SmartlockAuthCreate(
             name=name,
             type=type_code,
@@ -648,13 +711,11 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             account_user_id=account_user_id,
             remote_allowed=remote_allowed,
             smart_actions_enabled=smart_actions_enabled,
-            allowed_from_date=None if allowed_from_date is None else _utc(allowed_from_date),
-            allowed_until_date=None if allowed_until_date is None else _utc(allowed_until_date),
-            allowed_week_days=week,
-            allowed_from_time=None if allowed_from_time is None else _minutes("allowed_from_time", allowed_from_time),
-            allowed_until_time=None
-            if allowed_until_time is None
-            else _minutes("allowed_until_time", allowed_until_time),
+            allowed_from_date=window.from_date,
+            allowed_until_date=window.until_date,
+            allowed_week_days=window.week_days,
+            allowed_from_time=window.from_time,
+            allowed_until_time=window.until_time,
         )
 
         async def perform(confirmed_by: str) -> CreateAuthResult:
@@ -689,50 +750,56 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     async def update_smartlock_auth(
         smartlock: SmartlockArg,
         auth_id: AuthIdArg,
-        plan: Annotated[WritePlan, Resolve(plan_update)],
+        plan: Annotated[AuthPlan, Resolve(plan_update)],
         confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update)],
         ctx: Context[AppState],
         name: NewNameArg = None,
         enabled: EnabledArg = None,
         remote_allowed: NewRemoteAllowedArg = None,
         code: CodeArg = None,
-        allowed_from_date: FromDateArg = None,
-        allowed_until_date: UntilDateArg = None,
-        allowed_week_days: WeekDaysArg = None,
-        allowed_from_time: FromTimeArg = None,
-        allowed_until_time: UntilTimeArg = None,
+        allowed_from_date: NewFromDateArg = None,
+        allowed_until_date: NewUntilDateArg = None,
+        allowed_week_days: NewWeekDaysArg = None,
+        allowed_from_time: NewFromTimeArg = None,
+        allowed_until_time: NewUntilTimeArg = None,
         account_user_id: AccountUserIdArg = None,
         confirmation_token: ConfirmationTokenArg = None,
     ) -> AuthWriteResult:
         """Change an existing authorization: rename it, enable or disable it, allow remote use,
-        change a keypad code, or change its time window. Only the fields you give change; the rest
+        change a keypad code, or change or remove its time limits (null removes a date or the daily
+        window; [] or null for weekdays = every day). Only the arguments you give change; the rest
         (including the time window) is kept. The user is asked to confirm the exact changes first.
         To revoke access for good use delete_smartlock_auth; to pause it, set enabled to false."""
         state = app_state(ctx)
+        arguments = _update_arguments(
+            ctx,
+            name=name,
+            enabled=enabled,
+            remote_allowed=remote_allowed,
+            code=code,
+            allowed_from_date=allowed_from_date,
+            allowed_until_date=allowed_until_date,
+            allowed_week_days=allowed_week_days,
+            allowed_from_time=allowed_from_time,
+            allowed_until_time=allowed_until_time,
+            account_user_id=account_user_id,
+        )
 
         async def perform(confirmed_by: str) -> AuthWriteResult:
             target = plan.target()
             current = await state.client.get_auth(target.smartlock_id, auth_id)
-            changes = _requested_changes(
-                current,
-                name=name,
-                enabled=enabled,
-                remote_allowed=remote_allowed,
-                code=code,
-                allowed_from_date=allowed_from_date,
-                allowed_until_date=allowed_until_date,
-                allowed_week_days=allowed_week_days,
-                allowed_from_time=allowed_from_time,
-                allowed_until_time=allowed_until_time,
-                account_user_id=account_user_id,
-            )
-            if _field_changes(current, changes) != plan.changes:
+            _check_owner(current, auth_id, target, [])
+            with access_rules():
+                changes = arguments.requested_changes(current, plan.zone)
+            if _field_changes(current, changes, plan.zone) != plan.changes:
                 raise ToolError(
                     "The authorization changed at Nuki since the summary was made; nothing was sent. "
                     "Call update_smartlock_auth again to see the current differences."
                 )
+            body = {k: v for k, v in changes.items() if k not in _WINDOW_FIELDS}
+            body.update(access.wire_fields(_merged_window(current, changes)))
             await state.client.update_auth(
-                target.smartlock_id, auth_id, SmartlockAuthUpdate.from_current(current, changes)
+                target.smartlock_id, auth_id, SmartlockAuthUpdate.from_current(current, body)
             )
             result = AuthWriteResult(
                 status="done", summary=plan.describe(), confirmed_by=confirmed_by, device=_ref_view(target)

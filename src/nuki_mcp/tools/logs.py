@@ -4,7 +4,7 @@ Nuki returns log entries newest first and pages backwards: passing the id of the
 page as `id` returns the entries older than it. The tool hands that id out as `next_cursor`.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field
 
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
-from nuki_mcp.nuki import codes
+from nuki_mcp.nuki import access, codes
 from nuki_mcp.nuki.client import MAX_LOG_PAGE
 from nuki_mcp.nuki.models import Smartlock, SmartlockLog
-from nuki_mcp.tools.common import READ, find_device, nuki_errors, register_tool, visible_devices
+from nuki_mcp.tools.access_args import access_rules, zone_of
+from nuki_mcp.tools.common import READ, match_device, nuki_errors, register_tool, visible_devices
 from nuki_mcp.tools.views import DeviceRefView, device_ref_view
 
 _BOX = 1
@@ -37,8 +38,9 @@ DateArg = Annotated[
     Field(
         default=None,
         max_length=40,
-        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00); without a "
-        "time zone it is read as UTC. A plain date as from_date means its start, as to_date its end.",
+        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00); without an offset, the "
+        "device's local time (all devices: their shared zone, else UTC). A plain date as from_date means its "
+        "start, as to_date its end.",
     ),
 ]
 LogActionArg = Annotated[
@@ -109,25 +111,10 @@ class LogPage(BaseModel):
     )
 
 
-def parse_when(text: str, *, argument: str, end_of_day: bool) -> datetime:
-    """An ISO 8601 date or date-time as aware UTC; a plain date is its first (or last) instant."""
-    raw = text.strip()
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        pass
-    else:
-        start = datetime.combine(day, time(), tzinfo=UTC)
-        return start + timedelta(days=1, milliseconds=-1) if end_of_day else start
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ToolError(
-            f"{argument} {text!r} is not an ISO 8601 date or date-time; use e.g. 2026-11-22 or 2026-11-22T08:00:00Z."
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+def parse_when(text: str, zone: tzinfo, *, argument: str, end_of_day: bool) -> datetime:
+    """An ISO 8601 date or date-time as aware UTC; a plain date is its first (or last) instant in `zone`."""
+    with access_rules():
+        return access.to_utc(text, zone, argument=argument, end_of_day=end_of_day)
 
 
 def _log_device_type(device_type: int) -> int:
@@ -198,14 +185,15 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         fewer entries than limit and still have a next_cursor. Not for the current lock state (use
         get_smartlock)."""
         state = app_state(ctx)
-        since = None if from_date is None else parse_when(from_date, argument="from_date", end_of_day=False)
-        until = None if to_date is None else parse_when(to_date, argument="to_date", end_of_day=True)
+        visible = await visible_devices(state)
+        device = None if smartlock is None else match_device(visible, smartlock)
+        zone = zone_of(device) if device is not None else access.shared_zone(zone_of(d) for d in visible) or UTC
+        since = None if from_date is None else parse_when(from_date, zone, argument="from_date", end_of_day=False)
+        until = None if to_date is None else parse_when(to_date, zone, argument="to_date", end_of_day=True)
         if since is not None and until is not None and since > until:
             raise ToolError("from_date is after to_date; swap them or widen the range.")
         action_code = None if action is None else codes.LOG_ACTION_FILTERS[action]
-        device: Smartlock | None = None
-        if smartlock is not None:
-            device = await find_device(state, smartlock)
+        if device is not None:
             if action is not None:
                 _check_action_fits(device, action)
             devices = {device.smartlock_id: device}
@@ -218,7 +206,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
                 limit=limit,
             )
         else:
-            devices = {d.smartlock_id: d for d in await visible_devices(state)}
+            devices = {d.smartlock_id: d for d in visible}
             raw = await state.client.list_account_logs(
                 from_date=since, to_date=until, action=action_code, before_id=cursor, limit=limit
             )
