@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 import anyio
 
-from nuki_mcp.audit_collect import DEFAULT_CONCURRENCY, collect_audit
+from nuki_mcp.audit.collect import DEFAULT_CONCURRENCY, collect_audit
 from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import (

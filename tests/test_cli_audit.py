@@ -19,7 +19,7 @@ from pydantic import JsonValue, TypeAdapter
 
 from nuki_mcp.__main__ import parse_args
 from nuki_mcp.audit import AccountFacts, AuditContext, DeviceAudit, build_report
-from nuki_mcp.audit_render import render_text
+from nuki_mcp.audit.render import render_text
 from nuki_mcp.nuki.models import Smartlock, SmartlockState
 
 DEADLINE_S = 60.0

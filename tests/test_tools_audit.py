@@ -11,7 +11,7 @@ import pytest
 from mcp.types import TextContent
 
 from nuki_mcp.audit import SEVERITY_RANK
-from nuki_mcp.audit_collect import DEFAULT_CONCURRENCY, collect_audit
+from nuki_mcp.audit.collect import DEFAULT_CONCURRENCY, collect_audit
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.demo import DEMO_TOKEN, Fault, NukiSimulator
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID, GARAGE_ID, OPENER_ID, WEBHOOK_ID

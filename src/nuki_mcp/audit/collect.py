@@ -17,7 +17,7 @@ from typing import Final, TypeVar
 
 import anyio
 
-from nuki_mcp.audit import AccountFacts, AuditContext, AuditReport, DeviceAudit, Owner, Severity, build_report
+from nuki_mcp.audit.rules import AccountFacts, AuditContext, AuditReport, DeviceAudit, Owner, Severity, build_report
 from nuki_mcp.guard import DeviceAllowList
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError, NukiNotFoundError

@@ -1,6 +1,6 @@
 """The configuration audit's rules: pure functions from Nuki wire models to findings.
 
-No I/O here: `audit_collect.py` fetches what the rules need, `tools/audit.py` and the `nuki-mcp
+No I/O here: `collect.py` fetches what the rules need, `tools/audit.py` and the `nuki-mcp
 audit` command present the result. Every rule is one entry of `RULES` (a stable kebab-case id, a
 severity, what it checks and the function that checks it); `docs/audit-rules.md` lists the same
 table and a test keeps the two equal.
