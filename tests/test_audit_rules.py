@@ -388,7 +388,10 @@ def test_devices_whose_authorizations_could_not_be_read_are_named_in_one_finding
     facts = AccountFacts(webhooks=[WEBHOOK], devices_without_auths=[smart_lock(), opener()])
     (finding,) = audit_account(facts, CONTEXT)
     assert finding.rule_id == "auths-not-checked"
-    assert finding.evidence == {"devices": ["Front Door", "Building Entrance"]}
+    assert finding.evidence == {
+        "devices": ["Front Door", "Building Entrance"],
+        "device_ids": [smart_lock().smartlock_id, opener().smartlock_id],
+    }
     assert rule_ids(audit_account(AccountFacts(webhooks=[WEBHOOK]), CONTEXT)) == []
 
 

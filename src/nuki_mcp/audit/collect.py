@@ -1,17 +1,22 @@
-"""Fetching what the audit rules need, concurrently but politely, for the tool and the CLI alike.
+"""Fetching what the audit rules need in a constant number of requests, for the tool and the CLI alike.
 
-One `GET /smartlock` picks the devices (allow-list and optional selection applied); then every
-device is fetched afresh together with its authorizations (`GET /smartlock/{id}` and
-`GET /smartlock/{id}/auth` at the same time), at most `concurrency` devices at a time, while the
-webhooks and the owner's identity (`GET /account`, `GET /account/user`) are read alongside. Every
-request goes through the client's retry policy. 401/403 on webhooks, authorizations or the account
-mean "cannot check" (findings say so), not failure; any other Nuki error ends the audit with that
-error.
+Whatever the number of devices, the audit sends the same reads, all at the same time:
+`GET /smartlock` (every device in full), `GET /smartlock/auth` (the authorizations of every device
+of the account), the webhooks (`GET /api/decentralWebhook`) and the owner's identity (`GET /account`,
+then `GET /account/user`): five requests, or four when the audit is narrowed to some devices and
+leaves the webhooks out. The allow-list and the selection are applied to what comes back; what the
+responses say about other devices is dropped unread.
+
+Only when the token may not read the account-wide authorizations (401/403) are they read device by
+device (`GET /smartlock/{id}/auth`, at most `concurrency` at a time). A device whose authorizations
+cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks or
+the account also mean "cannot check" (findings say so), not failure; any other Nuki error (after the
+client's retries) ends the audit with that error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Final, TypeVar
 
@@ -24,24 +29,39 @@ from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError, N
 from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
 
 DEFAULT_CONCURRENCY: Final = 8
+"""Devices whose authorizations are read at the same time, in the per-device fallback only."""
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int, str], Awaitable[None]]
-"""Called as each device completes: (devices done, devices in total, a short message)."""
+"""Called as each step completes: (steps done, steps in total, a short message).
+
+The steps are the account-wide reads and the final check of the rules; in the per-device fallback
+each device's read is one more step, so the total grows once, when the fallback starts.
+"""
 DeviceSelection = Callable[[list[Smartlock]], list[Smartlock]]
 """Narrows the visible devices to the ones to audit; may raise to refuse the selection."""
 
 
-class _Collected:
-    """What the concurrent tasks gather; filled in as they finish."""
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.done = 0
+
+    async def step(self, message: str) -> None:
+        self.done += 1
+        if self.callback is not None:
+            await self.callback(self.done, self.total, f"{message} ({self.done}/{self.total})")
+
+
+class _Reads:
+    """What the account-wide reads returned; None where the token may not read it."""
 
     def __init__(self) -> None:
-        self.devices: dict[int, DeviceAudit] = {}
-        self.without_auths: list[Smartlock] = []
+        self.devices: list[Smartlock] = []
+        self.auths: list[SmartlockAuth] | None = None
         self.webhooks: list[DecentralWebhook] | None = None
         self.owner = Owner()
-        self.error: NukiError | None = None
-        self.done = 0
 
 
 async def collect_audit(
@@ -55,104 +75,130 @@ async def collect_audit(
     concurrency: int = DEFAULT_CONCURRENCY,
     on_progress: ProgressCallback | None = None,
 ) -> AuditReport:
-    """Fetch every visible device (or the `select`ed ones) and audit them. Raises `NukiError`.
+    """Read every visible device (or the `select`ed ones) and its authorizations, and audit them.
 
-    `include_webhooks=False` leaves the account's webhooks out (for an audit of chosen devices).
+    Raises `NukiError`. `include_webhooks=False` leaves the account's webhooks out (for an audit of
+    chosen devices). `concurrency` bounds the per-device fallback only.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    reads_count = 4 if include_webhooks else 3
+    progress = _Progress(on_progress, total=reads_count + 1)  # the reads, then checking the rules
+    reads = await _read_account(client, include_webhooks=include_webhooks, progress=progress)
+
     allowed = allow_list or DeviceAllowList()
-    visible = [d for d in await client.list_smartlocks() if allowed.allows(d.smartlock_id, d.name)]
+    visible = [d for d in reads.devices if allowed.allows(d.smartlock_id, d.name)]
     chosen = select(visible) if select is not None else visible
-    collected = _Collected()
-    limiter = anyio.CapacityLimiter(concurrency)
-    total = len(chosen)
+    unchecked: list[Smartlock] = []
+    if reads.auths is not None:
+        wanted = {d.smartlock_id for d in chosen}
+        auths_of: dict[int, list[SmartlockAuth]] = {smartlock_id: [] for smartlock_id in wanted}
+        for auth in reads.auths:
+            if auth.smartlock_id in wanted:
+                auths_of[auth.smartlock_id].append(auth)
+        audited = [DeviceAudit(d, auths_of[d.smartlock_id]) for d in chosen]
+    else:
+        audited, unchecked = await _read_each_device(client, chosen, concurrency, progress)
+
+    account = AccountFacts(
+        webhooks=reads.webhooks,
+        devices_without_auths=sorted(unchecked, key=lambda d: (d.name.casefold(), d.smartlock_id)),
+        include_webhooks=include_webhooks,
+    )
+    report = build_report(audited, account, AuditContext(now=now, owner=reads.owner), min_severity)
+    counts = report.counts
+    found = _plural(counts.critical + counts.warning + counts.info, "finding")
+    await progress.step(f"Checked {_plural(len(audited), 'device')}: {found}")
+    return report
+
+
+async def _read_account(client: NukiClient, *, include_webhooks: bool, progress: _Progress) -> _Reads:
+    """The account-wide reads, all at the same time; the first Nuki error (other than 401/403) ends them."""
+    reads = _Reads()
+    errors: list[NukiError] = []
 
     async with anyio.create_task_group() as group:
 
         async def guarded(step: Callable[[], Awaitable[None]]) -> None:
-            # The first Nuki error ends the audit: remember it and stop the other requests.
             try:
                 await step()
-            except NukiError as exc:
-                if collected.error is None:
-                    collected.error = exc
+            except NukiError as exc:  # raised below: a task group would wrap it in an ExceptionGroup
+                errors.append(exc)
                 group.cancel_scope.cancel()
 
-        async def device_step(listed: Smartlock) -> None:
-            async with limiter:
-                entry = await _fetch_device(client, listed)
-            collected.done += 1
-            if entry is None:
-                message = f"{listed.name} no longer exists ({collected.done}/{total})"
+        async def devices() -> None:
+            reads.devices = await client.list_smartlocks()
+            await progress.step(f"Read {_plural(len(reads.devices), 'device')}")
+
+        async def auths() -> None:
+            reads.auths = await _unless_refused(client.list_account_auths)
+            if reads.auths is None:
+                await progress.step("The token may not read the account's authorizations: reading them per device")
             else:
-                device, auths = entry
-                if auths is None:
-                    collected.without_auths.append(device)
-                collected.devices[device.smartlock_id] = DeviceAudit(device, auths or ())
-                message = f"Audited {device.name} ({collected.done}/{total})"
-            if on_progress is not None:
-                await on_progress(collected.done, total, message)
+                await progress.step(f"Read {_plural(len(reads.auths), 'authorization')}")
 
-        async def audit_one(listed: Smartlock) -> None:
-            await guarded(lambda: device_step(listed))
+        async def webhooks() -> None:
+            reads.webhooks = await _unless_refused(client.list_decentral_webhooks)
+            if reads.webhooks is None:
+                await progress.step("The token may not read the webhooks")
+            else:
+                await progress.step(f"Read {_plural(len(reads.webhooks), 'webhook')}")
 
-        async def webhooks_step() -> None:
-            collected.webhooks = await _unless_refused(client.list_decentral_webhooks)
+        async def owner() -> None:
+            reads.owner = await _owner(client)
+            await progress.step("Read the account owner")
 
-        async def owner_step() -> None:
-            collected.owner = await _owner(client)
-
+        group.start_soon(guarded, devices)
+        group.start_soon(guarded, auths)
         if include_webhooks:
-            group.start_soon(guarded, webhooks_step)
-        group.start_soon(guarded, owner_step)
-        for listed in chosen:
-            group.start_soon(audit_one, listed)
+            group.start_soon(guarded, webhooks)
+        group.start_soon(guarded, owner)
 
-    if collected.error is not None:
-        raise collected.error
-    audited = [collected.devices[d.smartlock_id] for d in chosen if d.smartlock_id in collected.devices]
-    account = AccountFacts(
-        webhooks=collected.webhooks,
-        devices_without_auths=sorted(collected.without_auths, key=lambda d: (d.name.casefold(), d.smartlock_id)),
-        include_webhooks=include_webhooks,
-    )
-    return build_report(audited, account, AuditContext(now=now, owner=collected.owner), min_severity)
-
-
-async def _fetch_device(client: NukiClient, listed: Smartlock) -> tuple[Smartlock, list[SmartlockAuth] | None] | None:
-    """The device afresh and its authorizations (None: not readable), fetched at the same time.
-
-    None when the device vanished since it was listed.
-    """
-    fresh: list[Smartlock] = []
-    auths: list[list[SmartlockAuth] | None] = []
-    errors: list[NukiError] = []
-
-    async def device() -> None:
-        try:
-            fresh.append(await client.get_smartlock(listed.smartlock_id))
-        except NukiNotFoundError:
-            pass
-        except NukiError as exc:  # raised below: a task group would wrap it in an ExceptionGroup
-            errors.append(exc)
-
-    async def authorizations() -> None:
-        try:
-            auths.append(await _unless_refused(lambda: client.list_auths(listed.smartlock_id)))
-        except NukiNotFoundError:
-            auths.append([])
-        except NukiError as exc:
-            errors.append(exc)
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(device)
-        group.start_soon(authorizations)
     if errors:
         raise errors[0]
-    if not fresh:
-        return None
-    return fresh[0], auths[0]
+    return reads
+
+
+async def _read_each_device(
+    client: NukiClient, chosen: Sequence[Smartlock], concurrency: int, progress: _Progress
+) -> tuple[list[DeviceAudit], list[Smartlock]]:
+    """The fallback: each device's authorizations on its own, at most `concurrency` at a time.
+
+    Returns the devices to audit (a device deleted since it was listed is left out) and the devices
+    whose authorizations the token may not read (audited without them).
+    """
+    progress.total += len(chosen)
+    limiter = anyio.CapacityLimiter(concurrency)
+    found: dict[int, DeviceAudit] = {}
+    unchecked: list[Smartlock] = []
+    errors: list[NukiError] = []
+
+    async with anyio.create_task_group() as group:
+
+        async def read(device: Smartlock) -> None:
+            try:
+                async with limiter:
+                    auths = await _unless_refused(lambda: client.list_auths(device.smartlock_id))
+            except NukiNotFoundError:
+                await progress.step(f"{device.name} no longer exists")
+                return
+            except NukiError as exc:
+                errors.append(exc)
+                group.cancel_scope.cancel()
+                return
+            if auths is None:
+                unchecked.append(device)
+                await progress.step(f"The token may not read the authorizations of {device.name}")
+            else:
+                await progress.step(f"Read the authorizations of {device.name}")
+            found[device.smartlock_id] = DeviceAudit(device, auths or ())
+
+        for device in chosen:
+            group.start_soon(read, device)
+
+    if errors:
+        raise errors[0]
+    return [found[d.smartlock_id] for d in chosen if d.smartlock_id in found], unchecked
 
 
 async def _unless_refused(call: Callable[[], Awaitable[T]]) -> T | None:
@@ -171,3 +217,7 @@ async def _owner(client: NukiClient) -> Owner:
     users = await _unless_refused(lambda: client.list_account_users(email=account.email)) if email else None
     ids = frozenset(u.account_user_id for u in users or () if u.email.strip().casefold() == email)
     return Owner(name=account.name or None, account_user_ids=ids)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

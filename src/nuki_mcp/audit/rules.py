@@ -618,9 +618,10 @@ def _auths_not_checked(account: AccountFacts, _: AuditContext) -> Hit | None:
     if not account.devices_without_auths:
         return None
     names: list[JsonValue] = [d.name for d in account.devices_without_auths]
+    ids: list[JsonValue] = [d.smartlock_id for d in account.devices_without_auths]
     return Hit(
         f"The authorizations of {len(names)} device(s) could not be checked: the API token may not read them.",
-        {"devices": names},
+        {"devices": names, "device_ids": ids},
         "To include them, use an API token with the authorization scope (Nuki Web, menu API).",
     )
 
