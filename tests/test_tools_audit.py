@@ -77,7 +77,8 @@ async def test_counts_match_the_findings_and_the_most_severe_come_first(tmp_path
     ranks = [rank[str(f["severity"])] for f in listed]
     assert ranks == sorted(ranks)
     cellar_fix = next(f["fix"] for f in listed if f["rule_id"] == "auto-lock-off")
-    assert cellar_fix == 'update_advanced_config(smartlock="Cellar Door", auto_lock=true)'
+    # The Cellar's timeout is 0, below Nuki's minimum of 2 s: the fix sets a sensible one too.
+    assert cellar_fix == 'update_advanced_config(smartlock="Cellar Door", auto_lock=true, auto_lock_timeout=300)'
 
 
 async def test_min_severity_lists_only_worse_findings_but_counts_them_all(tmp_path: Path) -> None:
