@@ -4,7 +4,8 @@
 `nuki-mcp` (NUKI_API_URL=http://127.0.0.1:PORT, NUKI_API_TOKEN=nuki-demo-token) and a raw httpx2
 client read the same simulated account through the same sockets.
 
-Run: `.venv/bin/python benchmarks/sim_http_server.py PORT`
+Run: `.venv/bin/python benchmarks/sim_http_server.py PORT [DEVICES]` (DEVICES: an account of that many
+flats, as `_accounts.py` builds it, instead of the demo household)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx2
 import uvicorn
 from starlette.types import Message, Receive, Scope, Send
 
+from _accounts import build_account
 from nuki_mcp.demo import NukiSimulator
 
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "content-encoding"})
@@ -83,7 +85,8 @@ class SimulatorApp:
 
 def main() -> None:
     port = int(sys.argv[1])
-    app = SimulatorApp(NukiSimulator())
+    simulator = build_account(int(sys.argv[2]))[0] if len(sys.argv) > 2 else NukiSimulator()
+    app = SimulatorApp(simulator)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off")
 
 
