@@ -1,19 +1,21 @@
-"""Audit fan-out: auditing many devices must take at most 1/8 of the sequential time.
+"""Audit requests and time at 20, 200 and 2,000 devices, against the naive sequential floor.
 
-Builds a simulated account with 200 devices (3 authorizations each) whose API answers after 50 ms,
-then measures, in the same run and against the same simulator:
+For each size, a simulated account whose devices have 3 authorizations each, and whose API answers
+after 50 ms, is audited with `collect_audit` (median of a few runs). In the same run and against the
+same simulator, the naive sequential floor sends what an audit needs when it reads device by device:
+`GET /smartlock`, then `GET /smartlock/{id}` and `GET /smartlock/{id}/auth` for every device, then the
+webhooks, the account and the account users, one request after another (4 + 2 x devices requests).
 
-- the sequential floor: exactly the requests the audit makes, sent one after another;
-- the audit itself (`collect_audit`, at most 8 devices at a time, device and authorizations together).
+Targets: at most 6 requests at every size, and at least x50 faster than the floor at 200 devices.
+The floor at 2,000 devices takes about 200 s (4,004 requests at 50 ms); `--sizes 20 200` skips it.
 
-Prints both times and their ratio; exits 1 when the ratio is below the target (8).
-
-    python benchmarks/audit_fanout.py [--devices 200] [--latency 0.05] [--target 8]
+    python benchmarks/audit_fanout.py [--sizes 20 200 2000] [--latency 0.05] [--runs 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -22,18 +24,15 @@ from datetime import UTC, datetime
 
 import anyio
 
-from nuki_mcp.audit_collect import DEFAULT_CONCURRENCY, collect_audit
+from _accounts import AUTHS_PER_DEVICE, build_account
+from _report import Row, report
+from nuki_mcp.audit.collect import collect_audit
 from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
 from nuki_mcp.nuki.client import NukiClient
-from nuki_mcp.nuki.models import (
-    Smartlock,
-    SmartlockAdvancedConfig,
-    SmartlockAuth,
-    SmartlockConfig,
-    SmartlockState,
-)
 
-AUTHS_PER_DEVICE = 3
+MAX_REQUESTS = 6
+TARGET_RATIO = 50.0
+TARGET_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -42,45 +41,8 @@ class Measurement:
     requests: int
 
 
-def build_account(devices: int, latency: float) -> tuple[NukiSimulator, list[int]]:
-    sim = NukiSimulator(seed=False)
-    ids: list[int] = []
-    for number in range(devices):
-        smartlock_id = 0x4_1000_0000 + number
-        name = f"Flat {number + 1:03d}"
-        sim.add_device(
-            Smartlock(
-                smartlock_id=smartlock_id,
-                type=4,
-                name=name,
-                config=SmartlockConfig(name=name, pairing_enabled=number % 17 == 0),
-                advanced_config=SmartlockAdvancedConfig(
-                    auto_lock=number % 5 != 0, auto_lock_timeout=300, auto_update_enabled=True
-                ),
-                state=SmartlockState(
-                    mode=2, state=1, battery_critical=number % 50 == 0, battery_charge=5 + number % 90, door_state=2
-                ),
-            )
-        )
-        for auth_number in range(AUTHS_PER_DEVICE):
-            sim.add_auth(
-                SmartlockAuth(
-                    id=sim.new_object_id(),
-                    smartlock_id=smartlock_id,
-                    type=13,
-                    code=111111 + auth_number,
-                    name=f"Guest {auth_number + 1}",
-                    lock_count=auth_number,
-                    allowed_week_days=None if auth_number == 0 else 124,
-                )
-            )
-        ids.append(smartlock_id)
-    sim.latency = latency
-    return sim, ids
-
-
-async def sequential_floor(client: NukiClient, ids: list[int]) -> None:
-    """The audit's requests, one after another."""
+async def naive_sequential(client: NukiClient, ids: list[int]) -> None:
+    """What the audit needs, read device by device, one request after another."""
     await client.list_smartlocks()
     for smartlock_id in ids:
         await client.get_smartlock(smartlock_id)
@@ -99,37 +61,46 @@ async def measure(sim: NukiSimulator, run: Callable[[NukiClient], Awaitable[obje
     return Measurement(elapsed, len(sim.requests) - before)
 
 
-async def main(devices: int, latency: float, target: float) -> int:
-    sim, ids = build_account(devices, latency)
+async def audit(client: NukiClient) -> object:
+    return await collect_audit(client, now=datetime.now(UTC))
 
-    async def audit(client: NukiClient) -> object:
-        return await collect_audit(client, now=datetime.now(UTC))
 
-    concurrent = await measure(sim, audit)
-    floor = await measure(sim, lambda client: sequential_floor(client, ids))
-    ratio = floor.seconds / concurrent.seconds
-    print(f"Audit fan-out: {devices} devices, {AUTHS_PER_DEVICE} authorizations each, {latency * 1000:g} ms latency")
-    print(f"{'run':<34} {'requests':>8} {'seconds':>9}")
-    print(f"{'sequential floor':<34} {floor.requests:>8} {floor.seconds:>9.2f}")
-    print(
-        f"{f'audit ({DEFAULT_CONCURRENCY} devices at a time)':<34} {concurrent.requests:>8} {concurrent.seconds:>9.2f}"
+async def measure_size(devices: int, latency: float, runs: int) -> Row:
+    sim, ids = build_account(devices, latency=latency)
+    audits = [await measure(sim, audit) for _ in range(runs)]
+    floor = await measure(sim, lambda client: naive_sequential(client, ids))
+    seconds = statistics.median(m.seconds for m in audits)
+    requests = max(m.requests for m in audits)
+    ratio = floor.seconds / seconds
+    in_target = requests <= MAX_REQUESTS and (devices != TARGET_SIZE or ratio >= TARGET_RATIO)
+    target = f"≤ {MAX_REQUESTS} requests" + (f", ≥ {TARGET_RATIO:g}x" if devices == TARGET_SIZE else "")
+    return Row(
+        what=f"Audit, {devices:,} devices x {AUTHS_PER_DEVICE} authorizations, {latency * 1000:g} ms latency "
+        f"(median of {runs})",
+        figure=f"{requests} requests, {seconds:.2f} s",
+        baseline=f"{floor.requests:,} requests, {floor.seconds:.2f} s (naive, one at a time)",
+        ratio=f"{ratio:.0f}x faster",
+        target=target,
+        met=in_target,
     )
-    verdict = "ok" if ratio >= target else "MISSED"
-    print(f"ratio sequential / audit: {ratio:.1f} (target >= {target:g}): {verdict}")
-    return 0 if ratio >= target else 1
+
+
+async def main(sizes: list[int], latency: float, runs: int) -> int:
+    rows = [await measure_size(devices, latency, runs) for devices in sizes]
+    return report(rows)
 
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 200, 2000], help="numbers of devices")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per simulated API answer")
-    parser.add_argument("--target", type=float, default=8.0, help="minimum ratio sequential / audit")
+    parser.add_argument("--runs", type=int, default=5, help="audits per size (the median is reported)")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     options = parse()
-    devices: int = options.devices
+    sizes: list[int] = options.sizes
     latency: float = options.latency
-    target: float = options.target
-    sys.exit(anyio.run(main, devices, latency, target))
+    runs: int = options.runs
+    sys.exit(anyio.run(main, sizes, latency, runs))

@@ -49,13 +49,17 @@ Timing = tuple[float, float]  # (wall, CPU) seconds of one call
 
 
 @contextmanager
-def simulator_over_http() -> Generator[str]:
-    """Start `sim_http_server.py` on a free port; yield its base URL once it answers."""
+def simulator_over_http(devices: int | None = None) -> Generator[str]:
+    """Start `sim_http_server.py` on a free port; yield its base URL once it answers.
+
+    `devices`: serve an account of that many flats (`_accounts.py`) instead of the demo household.
+    """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, str(BENCHMARKS / "sim_http_server.py"), str(port)], env=child_env(), stdin=subprocess.DEVNULL
-    )
+    argv = [sys.executable, str(BENCHMARKS / "sim_http_server.py"), str(port)]
+    if devices is not None:
+        argv.append(str(devices))
+    process = subprocess.Popen(argv, env=child_env(), stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -4,7 +4,8 @@
 (NUKI_API_URL=http://127.0.0.1:PORT, NUKI_API_TOKEN=nuki-demo-token) and a raw httpx2 client read the
 same simulated account through the same sockets.
 
-Run: `.venv/bin/python benchmarks/sim_http_server.py PORT`
+Run: `.venv/bin/python benchmarks/sim_http_server.py PORT [DEVICES]` (DEVICES: an account of that many
+flats, as `_accounts.py` builds it, instead of the demo household)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 
 import uvicorn
 
+from _accounts import build_account
 from nuki_mcp.demo import NukiSimulator
 from nuki_mcp.demo.http import COUNTS_PATH, SimulatorApp
 
@@ -29,7 +31,8 @@ def free_port() -> int:
 
 def main() -> None:
     port = int(sys.argv[1])
-    app = SimulatorApp(NukiSimulator())
+    simulator = build_account(int(sys.argv[2]))[0] if len(sys.argv) > 2 else NukiSimulator()
+    app = SimulatorApp(simulator)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off")
 
 

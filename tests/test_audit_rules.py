@@ -242,7 +242,7 @@ def test_device_findings_carry_decoded_evidence_and_an_exact_fix() -> None:
     cellar = with_advanced(smart_lock("Cellar Door", 186395966), auto_lock=False)
     (finding,) = audit_device(cellar, CONTEXT)
     assert finding.rule_id == "auto-lock-off"
-    assert finding.evidence == {"auto_lock": False}
+    assert finding.evidence == {"auto_lock": False, "auto_lock_timeout_s": 300}
     assert finding.fix == 'update_advanced_config(smartlock="Cellar Door", auto_lock=true)'
     door = audit_device(with_smartdoor(smart_door(), auto_lock=False), CONTEXT)
     assert door[0].fix == 'update_smartdoor_advanced_config(smartlock="Back Door", auto_lock=true)'
@@ -250,6 +250,22 @@ def test_device_findings_carry_decoded_evidence_and_an_exact_fix() -> None:
     assert offline[0].evidence == {"server_state": "offline"}
     entrance = audit_device(with_state(opener(), mode=3), CONTEXT)
     assert entrance[0].fix == ('smartlock_action(smartlock="Building Entrance", action="deactivate_continuous_mode")')
+
+
+@pytest.mark.parametrize("timeout", [0, 1, None])
+def test_turning_auto_lock_on_from_a_timeout_below_nukis_minimum_also_sets_a_sensible_timeout(
+    timeout: int | None,
+) -> None:
+    cellar = with_advanced(smart_lock("Cellar Door", 186395966), auto_lock=False, auto_lock_timeout=timeout)
+    (finding,) = audit_device(cellar, CONTEXT)
+    assert finding.rule_id == "auto-lock-off"
+    assert finding.fix == 'update_advanced_config(smartlock="Cellar Door", auto_lock=true, auto_lock_timeout=300)'
+    assert finding.evidence == {"auto_lock": False, "auto_lock_timeout_s": timeout, "minimum_timeout_s": 2}
+    door = with_smartdoor(smart_door(), auto_lock=False, auto_lock_timeout=timeout)
+    (door_finding,) = audit_device(door, CONTEXT)
+    assert door_finding.fix == (
+        'update_smartdoor_advanced_config(smartlock="Back Door", auto_lock=true, auto_lock_timeout=300)'
+    )
 
 
 def test_a_critical_battery_is_not_also_reported_as_low() -> None:
@@ -292,6 +308,11 @@ AUTH_CASES = [
         keypad_code(name="Neighbour", enabled=False, **UNRESTRICTED),
     ),
     AuthCase(
+        "keypad-code-unrestricted",
+        keypad_code(name="Neighbour", allowed_from_date=days_ago(30), **UNRESTRICTED),
+        keypad_code(name="Neighbour", allowed_from_date=NOW + timedelta(days=1), **UNRESTRICTED),
+    ),
+    AuthCase(
         "remote-access-time-limited",
         app_user(remote_allowed=True, allowed_until_date=NOW + timedelta(days=30)),
         app_user(remote_allowed=True),
@@ -311,6 +332,18 @@ AUTH_CASES = [
         "auth-never-used",
         keypad_code(last_active_date=None, lock_count=0, creation_date=days_ago(30)),
         keypad_code(last_active_date=None, lock_count=0, creation_date=days_ago(3)),
+    ),
+    AuthCase(
+        "auth-never-used",
+        keypad_code(last_active_date=None, lock_count=0, allowed_from_date=days_ago(20), creation_date=days_ago(60)),
+        keypad_code(
+            last_active_date=None, lock_count=0, allowed_from_date=NOW + timedelta(days=7), creation_date=days_ago(60)
+        ),
+    ),
+    AuthCase(
+        "auth-never-used",
+        keypad_code(last_active_date=None, lock_count=0, allowed_from_date=days_ago(15), creation_date=None),
+        keypad_code(last_active_date=None, lock_count=0, allowed_from_date=days_ago(5), creation_date=days_ago(60)),
     ),
     AuthCase(
         "auth-never-used",
@@ -335,6 +368,11 @@ def test_an_authorization_rule_fires_on_its_example_and_not_on_the_near_miss(cas
 def test_an_expired_disabled_unrestricted_code_is_reported_once_as_expired() -> None:
     stale = keypad_code(enabled=False, allowed_until_date=days_ago(40), last_active_date=days_ago(120), **UNRESTRICTED)
     assert rule_ids(audit_auths(smart_lock(), [stale], CONTEXT)) == ["auth-expired"]
+
+
+def test_a_code_whose_start_date_has_passed_is_not_time_limited_for_remote_access() -> None:
+    started = app_user(remote_allowed=True, allowed_from_date=days_ago(10))
+    assert rule_ids(audit_auths(smart_lock(), [started], CONTEXT)) == []
 
 
 def test_without_a_known_owner_every_unrestricted_code_is_reported() -> None:
@@ -388,7 +426,10 @@ def test_devices_whose_authorizations_could_not_be_read_are_named_in_one_finding
     facts = AccountFacts(webhooks=[WEBHOOK], devices_without_auths=[smart_lock(), opener()])
     (finding,) = audit_account(facts, CONTEXT)
     assert finding.rule_id == "auths-not-checked"
-    assert finding.evidence == {"devices": ["Front Door", "Building Entrance"]}
+    assert finding.evidence == {
+        "devices": ["Front Door", "Building Entrance"],
+        "device_ids": [smart_lock().smartlock_id, opener().smartlock_id],
+    }
     assert rule_ids(audit_account(AccountFacts(webhooks=[WEBHOOK]), CONTEXT)) == []
 
 

@@ -19,7 +19,7 @@ from pydantic import JsonValue, TypeAdapter
 
 from nuki_mcp.__main__ import parse_args
 from nuki_mcp.audit import AccountFacts, AuditContext, DeviceAudit, build_report
-from nuki_mcp.audit_render import render_text
+from nuki_mcp.audit.render import render_text
 from nuki_mcp.nuki.models import Smartlock, SmartlockState
 
 DEADLINE_S = 60.0
@@ -85,7 +85,7 @@ def test_the_demo_audit_is_grouped_by_device_with_marked_severities_and_exits_1(
     cellar = lines.index(headings[0])
     assert lines[cellar + 1].startswith("  ✖ critical  The battery is critical (9 %)")
     assert lines[cellar + 1].endswith("[battery-critical]")
-    assert 'fix: update_advanced_config(smartlock="Cellar Door", auto_lock=true)' in run.stdout
+    assert 'fix: update_advanced_config(smartlock="Cellar Door", auto_lock=true, auto_lock_timeout=300)' in run.stdout
     assert "▲ warning" in run.stdout
     assert "• info" in run.stdout
     assert lines[-1] == "Nothing found on: Back Door, Building Entrance"

@@ -11,10 +11,10 @@ import pytest
 from mcp.types import TextContent
 
 from nuki_mcp.audit import SEVERITY_RANK
-from nuki_mcp.audit_collect import DEFAULT_CONCURRENCY, collect_audit
+from nuki_mcp.audit.collect import DEFAULT_CONCURRENCY, collect_audit
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.demo import DEMO_TOKEN, Fault, NukiSimulator
-from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID, GARAGE_ID, OPENER_ID, WEBHOOK_ID
+from nuki_mcp.demo.household import BACK_DOOR_ID, CELLAR_ID, FRONT_DOOR_ID, GARAGE_ID, OPENER_ID, WEBHOOK_ID
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import Smartlock, SmartlockAuth, SmartlockState
 from tests.support import ClientMode, Harness, Json, call_error, call_ok, obj, rows
@@ -77,7 +77,8 @@ async def test_counts_match_the_findings_and_the_most_severe_come_first(tmp_path
     ranks = [rank[str(f["severity"])] for f in listed]
     assert ranks == sorted(ranks)
     cellar_fix = next(f["fix"] for f in listed if f["rule_id"] == "auto-lock-off")
-    assert cellar_fix == 'update_advanced_config(smartlock="Cellar Door", auto_lock=true)'
+    # The Cellar's timeout is 0, below Nuki's minimum of 2 s: the fix sets a sensible one too.
+    assert cellar_fix == 'update_advanced_config(smartlock="Cellar Door", auto_lock=true, auto_lock_timeout=300)'
 
 
 async def test_min_severity_lists_only_worse_findings_but_counts_them_all(tmp_path: Path) -> None:
@@ -134,7 +135,9 @@ async def test_a_device_filter_that_matches_nothing_lists_the_devices(tmp_path: 
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
-async def test_progress_is_reported_as_each_device_completes(tmp_path: Path, mode: ClientMode) -> None:
+async def test_progress_is_reported_as_each_read_completes_and_ends_with_the_check(
+    tmp_path: Path, mode: ClientMode
+) -> None:
     harness = Harness(tmp_path)
     reports: list[tuple[float, float | None, str]] = []
 
@@ -146,8 +149,9 @@ async def test_progress_is_reported_as_each_device_completes(tmp_path: Path, mod
     assert not result.is_error
     assert [p for p, _, _ in reports] == [1, 2, 3, 4, 5]
     assert {t for _, t, _ in reports} == {5}
-    named = {name for _, _, message in reports for name in ("Front Door", "Cellar Door", "Garage") if name in message}
-    assert named == {"Front Door", "Cellar Door", "Garage"}
+    messages = [message for _, _, message in reports]
+    assert "Read 5 devices (" in " ".join(messages)
+    assert messages[-1].startswith("Checked 5 devices: ")
 
 
 async def test_seeded_problems_appear_with_their_severity(tmp_path: Path) -> None:
@@ -186,8 +190,9 @@ async def test_webhooks_the_token_may_not_read_are_an_info_finding_not_a_failure
     assert ("battery-critical", "Cellar Door") in pairs(result)
 
 
-async def test_authorizations_the_token_may_not_read_are_named_in_one_finding(tmp_path: Path) -> None:
+async def test_authorizations_the_token_may_not_read_at_all_are_named_in_one_finding(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
+    harness.sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=401))
     harness.sim.add_fault(Fault(method="GET", path="/smartlock/*/auth", status=401, times=5))
     async with harness.client() as client:
         result = await call_ok(client, "audit_smartlocks")
@@ -202,6 +207,37 @@ async def test_authorizations_the_token_may_not_read_are_named_in_one_finding(tm
         "Garage",
     ]
     assert not any(str(f["rule_id"]).startswith("auth-") for f in findings(result))
+    assert ("battery-critical", "Cellar Door") in pairs(result)
+
+
+async def test_a_refused_account_wide_read_falls_back_to_each_device_and_names_only_the_unreadable_ones(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=403))
+    harness.sim.add_fault(Fault(method="GET", path=f"/smartlock/{CELLAR_ID}/auth", status=403))
+    async with harness.client() as client:
+        result = await call_ok(client, "audit_smartlocks")
+    per_device = sorted(p for p in requested_paths(harness) if DEVICE_PATH.match(p))
+    every_device = (FRONT_DOOR_ID, CELLAR_ID, GARAGE_ID, OPENER_ID, BACK_DOOR_ID)
+    assert per_device == sorted(f"/smartlock/{i}/auth" for i in every_device)
+    assert ("auth-expired", "Front Door") in pairs(result)  # read device by device
+    assert ("auth-never-used", "Cellar Door") not in pairs(result)
+    not_checked = next(f for f in findings(result) if f["rule_id"] == "auths-not-checked")
+    evidence = obj(not_checked, "evidence")
+    assert rows_of(evidence["devices"]) == ["Cellar Door"]
+    assert rows_of(evidence["device_ids"]) == [CELLAR_ID]
+    assert len(rows(result, "devices")) == 5
+
+
+async def test_the_fallback_reads_only_the_devices_the_allow_list_allows(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, devices=("Front Door", str(GARAGE_ID)))
+    harness.sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=403))
+    async with harness.client() as client:
+        result = await call_ok(client, "audit_smartlocks")
+    per_device = sorted(p for p in requested_paths(harness) if DEVICE_PATH.match(p))
+    assert per_device == sorted([f"/smartlock/{FRONT_DOOR_ID}/auth", f"/smartlock/{GARAGE_ID}/auth"])
+    assert {device_name(f) for f in findings(result)} <= {"Front Door", "Garage", None}
 
 
 def rows_of(value: object) -> list[object]:
@@ -211,16 +247,16 @@ def rows_of(value: object) -> list[object]:
 
 async def test_a_transient_nuki_error_is_retried_and_the_audit_completes(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
-    harness.sim.add_fault(Fault(method="GET", path=f"/smartlock/{FRONT_DOOR_ID}/auth", status=503))
+    harness.sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=503))
     async with harness.client() as client:
         result = await call_ok(client, "audit_smartlocks")
-    assert requested_paths(harness).count(f"/smartlock/{FRONT_DOOR_ID}/auth") == 2
+    assert requested_paths(harness).count("/smartlock/auth") == 2
     assert ("auth-expired", "Front Door") in pairs(result)
 
 
 async def test_a_persistent_nuki_failure_is_one_actionable_error(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
-    harness.sim.add_fault(Fault(method="GET", path=f"/smartlock/{GARAGE_ID}", status=503, times=10))
+    harness.sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=503, times=10))
     async with harness.client() as client:
         error = await call_error(client, "audit_smartlocks")
     assert "Nuki's servers failed to answer (503)" in error
@@ -287,25 +323,25 @@ def many_devices(sim: NukiSimulator, count: int) -> list[int]:
 
 
 @pytest.mark.parametrize("concurrency", [DEFAULT_CONCURRENCY, 3])
-async def test_devices_are_audited_a_bounded_number_at_a_time_with_device_and_auths_together(
-    concurrency: int,
-) -> None:
+async def test_the_per_device_fallback_reads_a_bounded_number_of_devices_at_a_time(concurrency: int) -> None:
     clock = ManualClock()
     sim = NukiSimulator(clock=clock, seed=False)
     ids = many_devices(sim, 20)
+    sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=403))
     transport = CountingTransport(sim.transport())
     async with NukiClient(DEMO_TOKEN, transport=transport, clock=clock) as client:
         report = await collect_audit(client, now=clock.now(), concurrency=concurrency)
     assert transport.most_devices == concurrency
-    assert transport.most_per_device == 2  # GET /smartlock/{id} and GET /smartlock/{id}/auth at once
+    assert transport.most_per_device == 1
     assert sorted(d.id for d in report.devices) == ids
     assert report.counts.critical == 1
 
 
-async def test_a_device_deleted_during_the_audit_is_left_out_and_progress_still_completes() -> None:
+async def test_a_device_deleted_during_the_fallback_is_left_out_and_progress_still_completes() -> None:
     clock = ManualClock()
     sim = NukiSimulator(clock=clock)
-    sim.add_fault(Fault(method="GET", path=f"/smartlock/{GARAGE_ID}", status=404))
+    sim.add_fault(Fault(method="GET", path="/smartlock/auth", status=403))
+    sim.add_fault(Fault(method="GET", path=f"/smartlock/{GARAGE_ID}/auth", status=404))
     progress: list[tuple[int, int]] = []
 
     async def on_progress(done: int, total: int, message: str) -> None:
@@ -315,4 +351,5 @@ async def test_a_device_deleted_during_the_audit_is_left_out_and_progress_still_
         report = await collect_audit(client, now=clock.now(), on_progress=on_progress)
     assert GARAGE_ID not in {d.id for d in report.devices}
     assert len(report.devices) == 4
-    assert progress[-1] == (5, 5)
+    assert [done for done, _ in progress] == list(range(1, 11))
+    assert progress[-1] == (10, 10)  # 4 reads, 5 devices one by one, the check

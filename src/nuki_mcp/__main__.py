@@ -284,8 +284,8 @@ def _check(settings: Settings) -> int:
 
 
 def _audit(settings: Settings, *, as_json: bool, min_severity: Severity) -> int:
-    from nuki_mcp.audit_collect import collect_audit
-    from nuki_mcp.audit_render import render_json, render_text
+    from nuki_mcp.audit.collect import collect_audit
+    from nuki_mcp.audit.render import render_json, render_text
     from nuki_mcp.clock import SystemClock
     from nuki_mcp.guard import DeviceAllowList
     from nuki_mcp.nuki.client import NukiClient

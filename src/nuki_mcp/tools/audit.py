@@ -1,4 +1,4 @@
-"""Toolset `audit`: audit_smartlocks, the read-only configuration audit (rules in `nuki_mcp/audit.py`)."""
+"""Toolset `audit`: audit_smartlocks, the read-only configuration audit (rules in `nuki_mcp/audit/rules.py`)."""
 
 from typing import Annotated
 
@@ -6,7 +6,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from nuki_mcp.audit import AuditReport, Severity
-from nuki_mcp.audit_collect import collect_audit
+from nuki_mcp.audit.collect import collect_audit
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.nuki.models import Smartlock

@@ -1,6 +1,6 @@
 """The configuration audit's rules: pure functions from Nuki wire models to findings.
 
-No I/O here: `audit_collect.py` fetches what the rules need, `tools/audit.py` and the `nuki-mcp
+No I/O here: `collect.py` fetches what the rules need, `tools/audit.py` and the `nuki-mcp
 audit` command present the result. Every rule is one entry of `RULES` (a stable kebab-case id, a
 severity, what it checks and the function that checks it); `docs/audit-rules.md` lists the same
 table and a test keeps the two equal.
@@ -12,11 +12,15 @@ Decisions the rules encode:
   when its `accountUserId` is an account user with the account's e-mail address, or when its name
   equals the account's name (case-insensitive). Keypad codes are rarely linked to an account user,
   so in practice the name decides. When the account cannot be read, no code counts as the owner's.
-- **Time restriction.** An authorization is time-limited when it has a from/until date, weekdays
-  other than "every day" (127), or a time-of-day window other than the whole day (0-0 or 0-1440).
+- **Time restriction.** An authorization is time-limited when it has an until date, a from date
+  still to come, weekdays other than "every day" (127), or a time-of-day window other than the
+  whole day (0-0 or 0-1440). A from date that has passed limits nothing any more.
 - **Thresholds.** Battery low below 20 %; auto-lock timeout over 30 minutes; Ring to Open timeout
   over 30 minutes (while Ring to Open is active, anyone who rings is let in; Nuki's default is 20);
-  unused after 90 days; "never used" only for authorizations older than 14 days.
+  unused after 90 days; "never used" only for authorizations usable for more than 14 days (counted
+  from the later of their creation and their from date; one that has not started yet is never
+  reported). Nuki's minimum auto-lock timeout is 2 s (smaller values become 2 s; on old firmware, and
+  on a Smart Door, 0 means "never"), so turning auto-lock on from a timeout below it also sets 5 min.
 - **One finding per problem.** An expired authorization is not also reported as disabled, unused or
   unrestricted; usage rules look only at enabled, unexpired authorizations held by people (app,
   fob, keypad code, Z-key), not at bridges or the keypad device itself.
@@ -48,6 +52,7 @@ RING_TO_OPEN_TIMEOUT_MAX_MIN: Final = 30
 UNUSED_AFTER: Final = timedelta(days=90)
 NEVER_USED_GRACE: Final = timedelta(days=14)
 SUGGESTED_AUTO_LOCK_TIMEOUT_S: Final = 300
+AUTO_LOCK_TIMEOUT_MIN_S: Final = 2  # Nuki: "has to be >= 2" (firmware >= 2.7.8 / 1.9.1)
 SUGGESTED_RING_TO_OPEN_TIMEOUT_MIN: Final = 20
 
 _EVERY_DAY: Final = codes.EVERY_DAY
@@ -224,15 +229,19 @@ def _days_between(earlier: datetime, later: datetime) -> int:
     return (_utc(later) - _utc(earlier)).days
 
 
-def is_time_restricted(auth: SmartlockAuth) -> bool:
-    """True when dates, weekdays or a time-of-day window limit when the authorization works."""
-    if auth.allowed_from_date is not None or auth.allowed_until_date is not None:
+def is_time_restricted(auth: SmartlockAuth, now: datetime) -> bool:
+    """True when dates, weekdays or a time-of-day window limit when the authorization works from `now` on."""
+    if auth.allowed_until_date is not None or has_not_started(auth, now):
         return True
     if auth.allowed_week_days is not None and auth.allowed_week_days != _EVERY_DAY:
         return True
     if auth.allowed_from_time is None and auth.allowed_until_time is None:
         return False
     return (auth.allowed_from_time or 0, auth.allowed_until_time or 0) not in _WHOLE_DAY_WINDOWS
+
+
+def has_not_started(auth: SmartlockAuth, now: datetime) -> bool:
+    return auth.allowed_from_date is not None and _utc(auth.allowed_from_date) > _utc(now)
 
 
 def is_expired(auth: SmartlockAuth, now: datetime) -> bool:
@@ -427,14 +436,21 @@ def _door_open(device: Smartlock, _: AuditContext) -> Hit | None:
 
 
 def _auto_lock_off(device: Smartlock, _: AuditContext) -> Hit | None:
-    auto_lock, _timeout = _auto_lock(device)
+    auto_lock, timeout = _auto_lock(device)
     tool = _lock_advanced_tool(device)
     if auto_lock is not False or tool is None:
         return None
+    if timeout is not None and timeout >= AUTO_LOCK_TIMEOUT_MIN_S:
+        return Hit(
+            "Auto-lock is off: the door stays unlocked until someone locks it.",
+            {"auto_lock": False, "auto_lock_timeout_s": timeout},
+            tool_call(tool, smartlock=device.name, auto_lock=True),
+        )
+    # Below the minimum, turning auto-lock on alone would relock 2 s after every unlock (or never).
     return Hit(
         "Auto-lock is off: the door stays unlocked until someone locks it.",
-        {"auto_lock": False},
-        tool_call(tool, smartlock=device.name, auto_lock=True),
+        {"auto_lock": False, "auto_lock_timeout_s": timeout, "minimum_timeout_s": AUTO_LOCK_TIMEOUT_MIN_S},
+        tool_call(tool, smartlock=device.name, auto_lock=True, auto_lock_timeout=SUGGESTED_AUTO_LOCK_TIMEOUT_S),
     )
 
 
@@ -526,7 +542,7 @@ def _auth_disabled(device: Smartlock, auth: SmartlockAuth, context: AuditContext
 
 
 def _keypad_code_unrestricted(device: Smartlock, auth: SmartlockAuth, context: AuditContext) -> Hit | None:
-    if auth.type != _KEYPAD_CODE or not _is_active(auth, context.now) or is_time_restricted(auth):
+    if auth.type != _KEYPAD_CODE or not _is_active(auth, context.now) or is_time_restricted(auth, context.now):
         return None
     if context.owner.holds(auth):
         return None
@@ -547,7 +563,7 @@ def _keypad_code_unrestricted(device: Smartlock, auth: SmartlockAuth, context: A
 
 
 def _remote_access_time_limited(device: Smartlock, auth: SmartlockAuth, context: AuditContext) -> Hit | None:
-    if not auth.remote_allowed or not _is_active(auth, context.now) or not is_time_restricted(auth):
+    if not auth.remote_allowed or not _is_active(auth, context.now) or not is_time_restricted(auth, context.now):
         return None
     return Hit(
         f"{_auth_label(auth)} is time-limited but may open the door remotely, from anywhere.",
@@ -572,14 +588,16 @@ def _auth_unused(device: Smartlock, auth: SmartlockAuth, context: AuditContext) 
 def _auth_never_used(device: Smartlock, auth: SmartlockAuth, context: AuditContext) -> Hit | None:
     if auth.type not in _PERSONAL_AUTH_TYPES or not _is_active(auth, context.now):
         return None
-    if auth.last_active_date is not None or auth.lock_count > 0:
+    if auth.last_active_date is not None or auth.lock_count > 0 or has_not_started(auth, context.now):
         return None
-    if auth.creation_date is not None and _utc(context.now) - _utc(auth.creation_date) <= NEVER_USED_GRACE:
+    usable_since = max((_utc(d) for d in (auth.creation_date, auth.allowed_from_date) if d is not None), default=None)
+    if usable_since is not None and _utc(context.now) - usable_since <= NEVER_USED_GRACE:
         return None
     created = None if auth.creation_date is None else _iso(auth.creation_date)
+    starts = None if auth.allowed_from_date is None else _iso(auth.allowed_from_date)
     return Hit(
         f"{_auth_label(auth)} has never been used.",
-        _auth_evidence(auth, creation_date=created, lock_count=auth.lock_count),
+        _auth_evidence(auth, creation_date=created, allowed_from_date=starts, lock_count=auth.lock_count),
         "Ask whether it is still needed; if not, " + _delete_auth(device, auth) + ".",
     )
 
@@ -618,9 +636,10 @@ def _auths_not_checked(account: AccountFacts, _: AuditContext) -> Hit | None:
     if not account.devices_without_auths:
         return None
     names: list[JsonValue] = [d.name for d in account.devices_without_auths]
+    ids: list[JsonValue] = [d.smartlock_id for d in account.devices_without_auths]
     return Hit(
         f"The authorizations of {len(names)} device(s) could not be checked: the API token may not read them.",
-        {"devices": names},
+        {"devices": names, "device_ids": ids},
         "To include them, use an API token with the authorization scope (Nuki Web, menu API).",
     )
 
@@ -695,7 +714,8 @@ _RULE_TABLE: Final[tuple[Rule, ...]] = (
     AuthRule(
         "keypad-code-unrestricted",
         "warning",
-        "An enabled keypad code without any time restriction belongs to someone other than the owner.",
+        "An enabled keypad code without any time restriction (a start date that has passed is none) "
+        "belongs to someone other than the owner.",
         _keypad_code_unrestricted,
     ),
     AuthRule(
@@ -713,7 +733,7 @@ _RULE_TABLE: Final[tuple[Rule, ...]] = (
     AuthRule(
         "auth-never-used",
         "info",
-        f"An enabled authorization older than {NEVER_USED_GRACE.days} days has never been used.",
+        f"An enabled authorization usable for more than {NEVER_USED_GRACE.days} days has never been used.",
         _auth_never_used,
     ),
     AccountRule("no-webhook", "info", "No decentral webhook is registered for the account.", _no_webhook),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from nuki_mcp.audit import SEVERITIES, AuditDevice, AuditReport, Finding, Severity
+from nuki_mcp.audit.rules import SEVERITIES, AuditDevice, AuditReport, Finding, Severity
 
 MARKS: Final[Mapping[Severity, str]] = MappingProxyType(
     {"critical": "✖ critical", "warning": "▲ warning", "info": "• info"}

@@ -1,0 +1,223 @@
+"""Fetching what the audit rules need in a constant number of requests, for the tool and the CLI alike.
+
+Whatever the number of devices, the audit sends the same reads, all at the same time:
+`GET /smartlock` (every device in full), `GET /smartlock/auth` (the authorizations of every device
+of the account), the webhooks (`GET /api/decentralWebhook`) and the owner's identity (`GET /account`,
+then `GET /account/user`): five requests, or four when the audit is narrowed to some devices and
+leaves the webhooks out. The allow-list and the selection are applied to what comes back; what the
+responses say about other devices is dropped unread.
+
+Only when the token may not read the account-wide authorizations (401/403) are they read device by
+device (`GET /smartlock/{id}/auth`, at most `concurrency` at a time). A device whose authorizations
+cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks or
+the account also mean "cannot check" (findings say so), not failure; any other Nuki error (after the
+client's retries) ends the audit with that error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Final, TypeVar
+
+import anyio
+
+from nuki_mcp.audit.rules import AccountFacts, AuditContext, AuditReport, DeviceAudit, Owner, Severity, build_report
+from nuki_mcp.guard import DeviceAllowList
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError, NukiNotFoundError
+from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
+
+DEFAULT_CONCURRENCY: Final = 8
+"""Devices whose authorizations are read at the same time, in the per-device fallback only."""
+
+T = TypeVar("T")
+ProgressCallback = Callable[[int, int, str], Awaitable[None]]
+"""Called as each step completes: (steps done, steps in total, a short message).
+
+The steps are the account-wide reads and the final check of the rules; in the per-device fallback
+each device's read is one more step, so the total grows once, when the fallback starts.
+"""
+DeviceSelection = Callable[[list[Smartlock]], list[Smartlock]]
+"""Narrows the visible devices to the ones to audit; may raise to refuse the selection."""
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.done = 0
+
+    async def step(self, message: str) -> None:
+        self.done += 1
+        if self.callback is not None:
+            await self.callback(self.done, self.total, f"{message} ({self.done}/{self.total})")
+
+
+class _Reads:
+    """What the account-wide reads returned; None where the token may not read it."""
+
+    def __init__(self) -> None:
+        self.devices: list[Smartlock] = []
+        self.auths: list[SmartlockAuth] | None = None
+        self.webhooks: list[DecentralWebhook] | None = None
+        self.owner = Owner()
+
+
+async def collect_audit(
+    client: NukiClient,
+    *,
+    now: datetime,
+    allow_list: DeviceAllowList | None = None,
+    select: DeviceSelection | None = None,
+    include_webhooks: bool = True,
+    min_severity: Severity = "info",
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_progress: ProgressCallback | None = None,
+) -> AuditReport:
+    """Read every visible device (or the `select`ed ones) and its authorizations, and audit them.
+
+    Raises `NukiError`. `include_webhooks=False` leaves the account's webhooks out (for an audit of
+    chosen devices). `concurrency` bounds the per-device fallback only.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    reads_count = 4 if include_webhooks else 3
+    progress = _Progress(on_progress, total=reads_count + 1)  # the reads, then checking the rules
+    reads = await _read_account(client, include_webhooks=include_webhooks, progress=progress)
+
+    allowed = allow_list or DeviceAllowList()
+    visible = [d for d in reads.devices if allowed.allows(d.smartlock_id, d.name)]
+    chosen = select(visible) if select is not None else visible
+    unchecked: list[Smartlock] = []
+    if reads.auths is not None:
+        wanted = {d.smartlock_id for d in chosen}
+        auths_of: dict[int, list[SmartlockAuth]] = {smartlock_id: [] for smartlock_id in wanted}
+        for auth in reads.auths:
+            if auth.smartlock_id in wanted:
+                auths_of[auth.smartlock_id].append(auth)
+        audited = [DeviceAudit(d, auths_of[d.smartlock_id]) for d in chosen]
+    else:
+        audited, unchecked = await _read_each_device(client, chosen, concurrency, progress)
+
+    account = AccountFacts(
+        webhooks=reads.webhooks,
+        devices_without_auths=sorted(unchecked, key=lambda d: (d.name.casefold(), d.smartlock_id)),
+        include_webhooks=include_webhooks,
+    )
+    report = build_report(audited, account, AuditContext(now=now, owner=reads.owner), min_severity)
+    counts = report.counts
+    found = _plural(counts.critical + counts.warning + counts.info, "finding")
+    await progress.step(f"Checked {_plural(len(audited), 'device')}: {found}")
+    return report
+
+
+async def _read_account(client: NukiClient, *, include_webhooks: bool, progress: _Progress) -> _Reads:
+    """The account-wide reads, all at the same time; the first Nuki error (other than 401/403) ends them."""
+    reads = _Reads()
+    errors: list[NukiError] = []
+
+    async with anyio.create_task_group() as group:
+
+        async def guarded(step: Callable[[], Awaitable[None]]) -> None:
+            try:
+                await step()
+            except NukiError as exc:  # raised below: a task group would wrap it in an ExceptionGroup
+                errors.append(exc)
+                group.cancel_scope.cancel()
+
+        async def devices() -> None:
+            reads.devices = await client.list_smartlocks()
+            await progress.step(f"Read {_plural(len(reads.devices), 'device')}")
+
+        async def auths() -> None:
+            reads.auths = await _unless_refused(client.list_account_auths)
+            if reads.auths is None:
+                await progress.step("The token may not read the account's authorizations: reading them per device")
+            else:
+                await progress.step(f"Read {_plural(len(reads.auths), 'authorization')}")
+
+        async def webhooks() -> None:
+            reads.webhooks = await _unless_refused(client.list_decentral_webhooks)
+            if reads.webhooks is None:
+                await progress.step("The token may not read the webhooks")
+            else:
+                await progress.step(f"Read {_plural(len(reads.webhooks), 'webhook')}")
+
+        async def owner() -> None:
+            reads.owner = await _owner(client)
+            await progress.step("Read the account owner")
+
+        group.start_soon(guarded, devices)
+        group.start_soon(guarded, auths)
+        if include_webhooks:
+            group.start_soon(guarded, webhooks)
+        group.start_soon(guarded, owner)
+
+    if errors:
+        raise errors[0]
+    return reads
+
+
+async def _read_each_device(
+    client: NukiClient, chosen: Sequence[Smartlock], concurrency: int, progress: _Progress
+) -> tuple[list[DeviceAudit], list[Smartlock]]:
+    """The fallback: each device's authorizations on its own, at most `concurrency` at a time.
+
+    Returns the devices to audit (a device deleted since it was listed is left out) and the devices
+    whose authorizations the token may not read (audited without them).
+    """
+    progress.total += len(chosen)
+    limiter = anyio.CapacityLimiter(concurrency)
+    found: dict[int, DeviceAudit] = {}
+    unchecked: list[Smartlock] = []
+    errors: list[NukiError] = []
+
+    async with anyio.create_task_group() as group:
+
+        async def read(device: Smartlock) -> None:
+            try:
+                async with limiter:
+                    auths = await _unless_refused(lambda: client.list_auths(device.smartlock_id))
+            except NukiNotFoundError:
+                await progress.step(f"{device.name} no longer exists")
+                return
+            except NukiError as exc:
+                errors.append(exc)
+                group.cancel_scope.cancel()
+                return
+            if auths is None:
+                unchecked.append(device)
+                await progress.step(f"The token may not read the authorizations of {device.name}")
+            else:
+                await progress.step(f"Read the authorizations of {device.name}")
+            found[device.smartlock_id] = DeviceAudit(device, auths or ())
+
+        for device in chosen:
+            group.start_soon(read, device)
+
+    if errors:
+        raise errors[0]
+    return [found[d.smartlock_id] for d in chosen if d.smartlock_id in found], unchecked
+
+
+async def _unless_refused(call: Callable[[], Awaitable[T]]) -> T | None:
+    """The call's result, or None when the token may not read it (401/403)."""
+    try:
+        return await call()
+    except (NukiAuthError, NukiForbiddenError):
+        return None
+
+
+async def _owner(client: NukiClient) -> Owner:
+    account = await _unless_refused(client.get_account)
+    if account is None:
+        return Owner()
+    email = account.email.strip().casefold()
+    users = await _unless_refused(lambda: client.list_account_users(email=account.email)) if email else None
+    ids = frozenset(u.account_user_id for u in users or () if u.email.strip().casefold() == email)
+    return Owner(name=account.name or None, account_user_ids=ids)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
