@@ -7,11 +7,11 @@ Device resolution, device-type checks and summaries come from the `actions` and 
 """
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, JsonValue
 
@@ -30,20 +30,16 @@ from nuki_mcp.tools.access_args import (
     zone_of,
 )
 from nuki_mcp.tools.account import fetch_account_users
-from nuki_mcp.tools.actions import ActionArg, plan_action
+from nuki_mcp.tools.actions import ActionArg, ActionPlan, plan_action
 from nuki_mcp.tools.auths import NameArg, RemoteAllowedArg, SmartActionsArg
 from nuki_mcp.tools.common import (
-    ConfirmationTokenArg,
     SmartlockArg,
     device_ref,
     match_device,
-    nuki_errors,
-    register_tool,
     visible_devices,
-    write_annotations,
 )
 from nuki_mcp.tools.views import DeviceRefView
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, confirm_with, run_write
+from nuki_mcp.tools.writes import WriteResult, register_writes, write_tool
 
 MAX_DEVICES = 50
 ADVANCED_NOTE = (
@@ -70,9 +66,9 @@ AccountUserIdArg = Annotated[
 class MultiDevicePlan(WritePlan):
     """A write to several devices at once; `device` stays None, `devices` names them all."""
 
-    devices: tuple[DeviceRef, ...] = ()
     zone: tzinfo = UTC
     window: access.AccessWindow = dataclasses.field(default_factory=access.AccessWindow)
+    request: SmartlocksAuthAdvancedCreate | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 class AdvancedResult(WriteResult):
@@ -110,26 +106,68 @@ def _ref_view(ref: DeviceRef) -> DeviceRefView:
     )
 
 
-def _as_advanced(plan: WritePlan, tool: str) -> WritePlan:
+async def _advanced_plan(ctx: Context[AppState], smartlock: str, action: str, tool: str) -> ActionPlan:
+    plan = await plan_action(smartlock, action, ctx)
     return dataclasses.replace(plan, tool=tool, summary=f"{plan.summary} {ADVANCED_NOTE}")
 
 
-# --- plans ---------------------------------------------------------------------------------------
+def _accepted(result: AdvancedResult, response: AdvancedConfirmationResponse) -> None:
+    result.request_id = response.request_id
+    result.error = response.error
+    result.outcome = "requested"
+    result.note = (
+        f"Nuki accepted the request (request_id {response.request_id}); this does not mean it is done. The "
+        "outcome arrives by webhook at the Advanced API key's webhook URL."
+    )
 
 
-@nuki_errors
-async def plan_action_advanced(smartlock: SmartlockArg, action: ActionArg, ctx: Context[AppState]) -> WritePlan:
-    return _as_advanced(await plan_action(smartlock, action, ctx), "action_smartlock_advanced")
+async def perform_action_advanced(ctx: Context[AppState], plan: ActionPlan, confirmed_by: str) -> AdvancedActionResult:
+    client = app_state(ctx).client
+    target = plan.target()
+    if plan.tool == "lock_smartlock_advanced":
+        response = await client.lock_advanced(target.smartlock_id)
+    elif plan.tool == "unlock_smartlock_advanced":
+        response = await client.unlock_advanced(target.smartlock_id)
+    else:
+        code = codes.action_code(target.device_type, plan.action)
+        if code is None:  # the plan already refused this; kept for type narrowing
+            raise ToolError(f"Action {plan.action!r} is not supported by this device.")
+        response = await client.action_advanced(target.smartlock_id, SmartlockAction(action=code))
+    result = AdvancedActionResult(
+        status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target), action=plan.action
+    )
+    _accepted(result, response)
+    result.note = f"{result.note} Check the device state with get_smartlock before telling the user it moved."
+    return result
 
 
-@nuki_errors
-async def plan_lock_advanced(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
-    return _as_advanced(await plan_action(smartlock, "lock", ctx), "lock_smartlock_advanced")
+@write_tool(
+    title="Run a device action (Advanced API)", destructive=True, idempotent=False, perform=perform_action_advanced
+)
+async def action_smartlock_advanced(ctx: Context[AppState], smartlock: SmartlockArg, action: ActionArg) -> ActionPlan:
+    """Run a device action (unlatch, Lock 'n' Go, Opener actions, ...) through Nuki's Advanced
+    API. Needs an approved Advanced API key; Nuki reports the outcome later by webhook, so the
+    result is only a request_id, never "done at the door". The action must fit the device type.
+    The user is asked to confirm first. Without an Advanced API key use smartlock_action."""
+    return await _advanced_plan(ctx, smartlock, action, "action_smartlock_advanced")
 
 
-@nuki_errors
-async def plan_unlock_advanced(smartlock: SmartlockArg, ctx: Context[AppState]) -> WritePlan:
-    return _as_advanced(await plan_action(smartlock, "unlock", ctx), "unlock_smartlock_advanced")
+@write_tool(title="Lock a door (Advanced API)", destructive=True, idempotent=False, perform=perform_action_advanced)
+async def lock_smartlock_advanced(ctx: Context[AppState], smartlock: SmartlockArg) -> ActionPlan:
+    """Lock a smart lock or Smart Door through Nuki's Advanced API. Needs an approved Advanced
+    API key; Nuki reports the outcome later by webhook, so the result is a request_id and never
+    proof that the door is locked (check get_smartlock). The user is asked to confirm first.
+    Without an Advanced API key use lock_smartlock, which also waits for the device."""
+    return await _advanced_plan(ctx, smartlock, "lock", "lock_smartlock_advanced")
+
+
+@write_tool(title="Unlock a door (Advanced API)", destructive=True, idempotent=False, perform=perform_action_advanced)
+async def unlock_smartlock_advanced(ctx: Context[AppState], smartlock: SmartlockArg) -> ActionPlan:
+    """Unlock a smart lock or Smart Door through Nuki's Advanced API (anyone at the door can
+    then open it). Needs an approved Advanced API key; the outcome arrives later by webhook, so
+    the result is a request_id, never proof that the door is unlocked. The user is asked to
+    confirm first; only call it when the user asked for exactly this door."""
+    return await _advanced_plan(ctx, smartlock, "unlock", "unlock_smartlock_advanced")
 
 
 def _window_zone(devices: Sequence[Smartlock], *dates: str | None) -> tzinfo:
@@ -170,13 +208,30 @@ def _resolve_devices(devices: list[Smartlock], wanted: list[str]) -> list[Smartl
     return list(chosen.values())
 
 
-@nuki_errors
-async def plan_auth_advanced(
+async def perform_auth_advanced(ctx: Context[AppState], plan: MultiDevicePlan, confirmed_by: str) -> AdvancedAuthResult:
+    if plan.request is None:  # the plan always builds it; kept for type narrowing
+        raise ToolError("The authorization was not prepared; nothing was sent. Call the tool again.")
+    response = await app_state(ctx).client.create_auth_advanced(plan.request)
+    result = AdvancedAuthResult(
+        status="done",
+        summary=plan.describe(),
+        confirmed_by=confirmed_by,
+        devices=[_ref_view(d) for d in plan.devices],
+        name=plan.request.name,
+        account_user_id=plan.request.account_user_id,
+    )
+    _accepted(result, response)
+    result.note = f"{result.note} Check with list_smartlock_auths once the webhook reported success."
+    return result
+
+
+@write_tool(title="Grant access (Advanced API)", destructive=True, idempotent=False, perform=perform_auth_advanced)
+async def create_smartlock_auth_advanced(
+    ctx: Context[AppState],
     smartlocks: SmartlocksArg,
     name: NameArg,
     account_user_id: AccountUserIdArg,
     remote_allowed: RemoteAllowedArg,
-    ctx: Context[AppState],
     allowed_from_date: FromDateArg = None,
     allowed_until_date: UntilDateArg = None,
     allowed_week_days: WeekDaysArg = None,
@@ -184,6 +239,11 @@ async def plan_auth_advanced(
     allowed_until_time: UntilTimeArg = None,
     smart_actions_enabled: SmartActionsArg = None,
 ) -> MultiDevicePlan:
+    """Grant an account user app access to several devices at once through Nuki's Advanced
+    API, optionally limited to dates, weekdays and a daily time window. Needs an approved
+    Advanced API key; the result arrives later by webhook, so the tool returns Nuki's
+    request_id, not the new authorizations. The user is asked to confirm first. Without an
+    Advanced API key, use create_smartlock_auth per device instead."""
     state = app_state(ctx)
     if not name.strip():
         raise ToolError("The name must not be blank.")
@@ -228,166 +288,24 @@ async def plan_auth_advanced(
         devices=targets,
         zone=zone,
         window=window,
+        request=SmartlocksAuthAdvancedCreate(
+            name=name,
+            account_user_id=account_user_id,
+            smartlock_ids=[d.smartlock_id for d in targets],
+            remote_allowed=remote_allowed,
+            smart_actions_enabled=smart_actions_enabled,
+            allowed_from_date=window.from_date,
+            allowed_until_date=window.until_date,
+            allowed_week_days=window.week_days,
+            allowed_from_time=window.from_time,
+            allowed_until_time=window.until_time,
+        ),
     )
-
-
-confirm_action_advanced = confirm_with(plan_action_advanced)
-confirm_lock_advanced = confirm_with(plan_lock_advanced)
-confirm_unlock_advanced = confirm_with(plan_unlock_advanced)
-confirm_auth_advanced = confirm_with(plan_auth_advanced)
-
-
-# --- performing ----------------------------------------------------------------------------------
-
-
-def _accepted(result: AdvancedResult, response: AdvancedConfirmationResponse) -> None:
-    result.request_id = response.request_id
-    result.error = response.error
-    result.outcome = "requested"
-    result.note = (
-        f"Nuki accepted the request (request_id {response.request_id}); this does not mean it is done. The "
-        "outcome arrives by webhook at the Advanced API key's webhook URL."
-    )
-
-
-async def _run_action(
-    plan: WritePlan,
-    action: str,
-    send: Callable[[int], Awaitable[AdvancedConfirmationResponse]],
-    confirmed_by: str,
-) -> AdvancedActionResult:
-    target = plan.target()
-    response = await send(target.smartlock_id)
-    result = AdvancedActionResult(
-        status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target), action=action
-    )
-    _accepted(result, response)
-    result.note = f"{result.note} Check the device state with get_smartlock before telling the user it moved."
-    return result
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    if settings.read_only:
-        return
-    annotations = write_annotations(destructive=True, idempotent=False)
-
-    @register_tool(server, title="Grant access (Advanced API)", annotations=annotations)
-    @nuki_errors
-    async def create_smartlock_auth_advanced(
-        smartlocks: SmartlocksArg,
-        name: NameArg,
-        account_user_id: AccountUserIdArg,
-        remote_allowed: RemoteAllowedArg,
-        plan: Annotated[MultiDevicePlan, Resolve(plan_auth_advanced)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_auth_advanced)],
-        ctx: Context[AppState],
-        allowed_from_date: FromDateArg = None,
-        allowed_until_date: UntilDateArg = None,
-        allowed_week_days: WeekDaysArg = None,
-        allowed_from_time: FromTimeArg = None,
-        allowed_until_time: UntilTimeArg = None,
-        smart_actions_enabled: SmartActionsArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> AdvancedAuthResult:
-        """Grant an account user app access to several devices at once through Nuki's Advanced
-        API, optionally limited to dates, weekdays and a daily time window. Needs an approved
-        Advanced API key; the result arrives later by webhook, so the tool returns Nuki's
-        request_id, not the new authorizations. The user is asked to confirm first. Without an
-        Advanced API key, use create_smartlock_auth per device instead."""
-        state = app_state(ctx)
-        window = plan.window
-
-        async def perform(confirmed_by: str) -> AdvancedAuthResult:
-            body = SmartlocksAuthAdvancedCreate(
-                name=name,
-                account_user_id=account_user_id,
-                smartlock_ids=[d.smartlock_id for d in plan.devices],
-                remote_allowed=remote_allowed,
-                smart_actions_enabled=smart_actions_enabled,
-                allowed_from_date=window.from_date,
-                allowed_until_date=window.until_date,
-                allowed_week_days=window.week_days,
-                allowed_from_time=window.from_time,
-                allowed_until_time=window.until_time,
-            )
-            response = await state.client.create_auth_advanced(body)
-            result = AdvancedAuthResult(
-                status="done",
-                summary=plan.describe(),
-                confirmed_by=confirmed_by,
-                devices=[_ref_view(d) for d in plan.devices],
-                name=name,
-                account_user_id=account_user_id,
-            )
-            _accepted(result, response)
-            result.note = f"{result.note} Check with list_smartlock_auths once the webhook reported success."
-            return result
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedAuthResult, perform)
-
-    @register_tool(server, title="Run a device action (Advanced API)", annotations=annotations)
-    @nuki_errors
-    async def action_smartlock_advanced(
-        smartlock: SmartlockArg,
-        action: ActionArg,
-        plan: Annotated[WritePlan, Resolve(plan_action_advanced)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_action_advanced)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> AdvancedActionResult:
-        """Run a device action (unlatch, Lock 'n' Go, Opener actions, ...) through Nuki's Advanced
-        API. Needs an approved Advanced API key; Nuki reports the outcome later by webhook, so the
-        result is only a request_id, never "done at the door". The action must fit the device type.
-        The user is asked to confirm first. Without an Advanced API key use smartlock_action."""
-        client = app_state(ctx).client
-
-        async def send(smartlock_id: int) -> AdvancedConfirmationResponse:
-            code = codes.action_code(plan.target().device_type, action)
-            if code is None:  # the plan already refused this; kept for type narrowing
-                raise ToolError(f"Action {action!r} is not supported by this device.")
-            return await client.action_advanced(smartlock_id, SmartlockAction(action=code))
-
-        async def perform(confirmed_by: str) -> AdvancedActionResult:
-            return await _run_action(plan, action, send, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
-
-    @register_tool(server, title="Lock a door (Advanced API)", annotations=annotations)
-    @nuki_errors
-    async def lock_smartlock_advanced(
-        smartlock: SmartlockArg,
-        plan: Annotated[WritePlan, Resolve(plan_lock_advanced)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_lock_advanced)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> AdvancedActionResult:
-        """Lock a smart lock or Smart Door through Nuki's Advanced API. Needs an approved Advanced
-        API key; Nuki reports the outcome later by webhook, so the result is a request_id and never
-        proof that the door is locked (check get_smartlock). The user is asked to confirm first.
-        Without an Advanced API key use lock_smartlock, which also waits for the device."""
-        client = app_state(ctx).client
-
-        async def perform(confirmed_by: str) -> AdvancedActionResult:
-            return await _run_action(plan, "lock", client.lock_advanced, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
-
-    @register_tool(server, title="Unlock a door (Advanced API)", annotations=annotations)
-    @nuki_errors
-    async def unlock_smartlock_advanced(
-        smartlock: SmartlockArg,
-        plan: Annotated[WritePlan, Resolve(plan_unlock_advanced)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_unlock_advanced)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> AdvancedActionResult:
-        """Unlock a smart lock or Smart Door through Nuki's Advanced API (anyone at the door can
-        then open it). Needs an approved Advanced API key; the outcome arrives later by webhook, so
-        the result is a request_id, never proof that the door is unlocked. The user is asked to
-        confirm first; only call it when the user asked for exactly this door."""
-        client = app_state(ctx).client
-
-        async def perform(confirmed_by: str) -> AdvancedActionResult:
-            return await _run_action(plan, "unlock", client.unlock_advanced, confirmed_by)
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, AdvancedActionResult, perform)
+    register_writes(
+        server,
+        settings,
+        (create_smartlock_auth_advanced, action_smartlock_advanced, lock_smartlock_advanced, unlock_smartlock_advanced),
+    )

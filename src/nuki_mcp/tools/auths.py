@@ -18,7 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, JsonValue
 
@@ -45,7 +45,6 @@ from nuki_mcp.tools.access_args import (
 )
 from nuki_mcp.tools.common import (
     READ,
-    ConfirmationTokenArg,
     LimitArg,
     SmartlockArg,
     device_ref,
@@ -53,10 +52,9 @@ from nuki_mcp.tools.common import (
     nuki_errors,
     register_tool,
     visible_devices,
-    write_annotations,
 )
 from nuki_mcp.tools.views import DeviceRefView
-from nuki_mcp.tools.writes import ConfirmOutcome, WriteResult, call_arguments, confirm_with, run_write
+from nuki_mcp.tools.writes import WriteResult, call_arguments, register_writes, write_tool
 
 KEYPAD_CODE_TYPE = access.KEYPAD_CODE_TYPE
 AUTH_NAME_MAX = 32
@@ -302,14 +300,53 @@ class AuthPlan(WritePlan):
 
     zone: tzinfo = UTC
     window: access.AccessWindow = dataclasses.field(default_factory=access.AccessWindow)
+    auth_id: str | None = None
 
 
-@nuki_errors
-async def plan_create(
+@dataclasses.dataclass(frozen=True)
+class CreateAuthPlan(AuthPlan):
+    type_code: int = dataclasses.field(kw_only=True)
+    request: SmartlockAuthCreate = dataclasses.field(kw_only=True, repr=False, compare=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateAuthPlan(AuthPlan):
+    """An update: what the caller asked for, and (once refreshed) the complete body to send."""
+
+    update: "_UpdateArguments" = dataclasses.field(kw_only=True, repr=False, compare=False)
+    request: SmartlockAuthUpdate | None = dataclasses.field(default=None, kw_only=True, repr=False, compare=False)
+
+
+async def perform_create(ctx: Context[AppState], plan: CreateAuthPlan, confirmed_by: str) -> CreateAuthResult:
+    state = app_state(ctx)
+    target = plan.target()
+    body = plan.request
+    known = {a.id for a in await state.client.list_auths(target.smartlock_id)}
+    await state.client.create_auth(target.smartlock_id, body)
+    result = CreateAuthResult(status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target))
+    try:
+        after = await state.client.list_auths(target.smartlock_id, types=[plan.type_code])
+    except NukiError:
+        after = []
+    created = _find_created(after, known, plan.type_code, body.name, body.code)
+    if created is None:
+        result.reason = (
+            "Nuki accepted the authorization but does not list it yet (it is applied asynchronously); "
+            "check with list_smartlock_auths in a minute."
+        )
+        return result
+    result.created = auth_summary(created, target.name, state.clock.now(), reveal_code=False)
+    if result.created.pending:
+        result.reason = "Nuki lists the new authorization; the device is still applying it (pending)."
+    return result
+
+
+@write_tool(title="Grant access", destructive=True, idempotent=False, perform=perform_create)
+async def create_smartlock_auth(
+    ctx: Context[AppState],
     smartlock: SmartlockArg,
     type: CreatableTypeArg,
     name: NameArg,
-    ctx: Context[AppState],
     code: CodeArg = None,
     account_user_id: AccountUserIdArg = None,
     remote_allowed: RemoteAllowedArg = False,
@@ -319,7 +356,13 @@ async def plan_create(
     allowed_from_time: FromTimeArg = None,
     allowed_until_time: UntilTimeArg = None,
     smart_actions_enabled: SmartActionsArg = None,
-) -> AuthPlan:
+) -> CreateAuthPlan:
+    """Grant access to a device: create an app-user authorization (invites an account user), a
+    fob authorization, or a keypad code, optionally limited to dates, weekdays and a daily time
+    window (all on the device's local clock). The user is asked to confirm first. Keypad codes
+    must be 6 digits 1-9, must not start with 12 and must be unused on the device. Nuki applies
+    it asynchronously. To change an existing authorization use update_smartlock_auth instead of
+    creating a second one."""
     state = app_state(ctx)
     devices = await visible_devices(state)
     device = match_device(devices, smartlock)
@@ -350,13 +393,27 @@ async def plan_create(
     invite = " Nuki sends the user an invitation." if type == "app" else ""
     secret = " with the keypad code given in the call (not shown here)" if code is not None else ""
     remote = "remote operation allowed" if remote_allowed else "no remote operation"
-    return AuthPlan(
+    return CreateAuthPlan(
         tool="create_smartlock_auth",
         summary=f"Grant access to {device_ref(device).label()}: create the {_type_phrase(type_code)} authorization "
         f"{name!r}{who}{secret}, {window.describe(zone)}, {remote}.{invite}",
         device=device_ref(device),
         zone=zone,
         window=window,
+        type_code=type_code,
+        request=SmartlockAuthCreate(
+            name=name,
+            type=type_code,
+            code=code,
+            account_user_id=account_user_id,
+            remote_allowed=remote_allowed,
+            smart_actions_enabled=smart_actions_enabled,
+            allowed_from_date=window.from_date,
+            allowed_until_date=window.until_date,
+            allowed_week_days=window.week_days,
+            allowed_from_time=window.from_time,
+            allowed_until_time=window.until_time,
+        ),
     )
 
 
@@ -466,21 +523,70 @@ def _merged_window(current: SmartlockAuth, changes: dict[str, object]) -> access
     )
 
 
-def _update_arguments(
+async def refresh_update(ctx: Context[AppState], plan: UpdateAuthPlan) -> UpdateAuthPlan:
+    """Re-read the authorization right before sending; refuse if it changed since the human saw the summary."""
+    target = plan.target()
+    auth_id = plan.auth_id or ""
+    current = await app_state(ctx).client.get_auth(target.smartlock_id, auth_id)
+    _check_owner(current, auth_id, target, [])
+    with access_rules():
+        changes = plan.update.requested_changes(current, plan.zone)
+    if _field_changes(current, changes, plan.zone) != plan.changes:
+        raise ToolError(
+            "The authorization changed at Nuki since the summary was made; nothing was sent. "
+            "Call update_smartlock_auth again to see the current differences."
+        )
+    body = {k: v for k, v in changes.items() if k not in _WINDOW_FIELDS}
+    body.update(access.wire_fields(_merged_window(current, changes)))
+    return dataclasses.replace(plan, request=SmartlockAuthUpdate.from_current(current, body))
+
+
+async def perform_update(ctx: Context[AppState], plan: UpdateAuthPlan, confirmed_by: str) -> AuthWriteResult:
+    state = app_state(ctx)
+    target = plan.target()
+    auth_id = plan.auth_id or ""
+    if plan.request is None:  # refresh_update builds it; run_write always refreshes first
+        raise ToolError("The update was not prepared; nothing was sent. Call update_smartlock_auth again.")
+    await state.client.update_auth(target.smartlock_id, auth_id, plan.request)
+    result = AuthWriteResult(
+        status="done", summary=plan.describe(), confirmed_by=confirmed_by, device=_ref_view(target)
+    )
+    try:
+        after = await state.client.get_auth(target.smartlock_id, auth_id)
+    except NukiError:
+        return result
+    result.auth = auth_summary(after, target.name, state.clock.now(), reveal_code=False)
+    return result
+
+
+@write_tool(
+    title="Change an authorization",
+    destructive=True,
+    idempotent=True,
+    perform=perform_update,
+    refresh=refresh_update,
+)
+async def update_smartlock_auth(
     ctx: Context[AppState],
-    *,
-    name: str | None,
-    enabled: bool | None,
-    remote_allowed: bool | None,
-    code: int | None,
-    allowed_from_date: str | None,
-    allowed_until_date: str | None,
-    allowed_week_days: list[codes.Weekday] | None,
-    allowed_from_time: str | None,
-    allowed_until_time: str | None,
-    account_user_id: int | None,
-) -> _UpdateArguments:
-    return _UpdateArguments(
+    smartlock: SmartlockArg,
+    auth_id: AuthIdArg,
+    name: NewNameArg = None,
+    enabled: EnabledArg = None,
+    remote_allowed: NewRemoteAllowedArg = None,
+    code: CodeArg = None,
+    allowed_from_date: NewFromDateArg = None,
+    allowed_until_date: NewUntilDateArg = None,
+    allowed_week_days: NewWeekDaysArg = None,
+    allowed_from_time: NewFromTimeArg = None,
+    allowed_until_time: NewUntilTimeArg = None,
+    account_user_id: AccountUserIdArg = None,
+) -> UpdateAuthPlan:
+    """Change an existing authorization: rename it, enable or disable it, allow remote use,
+    change a keypad code, or change or remove its time limits (null removes a date or the daily
+    window; [] or null for weekdays = every day). Only the arguments you give change; the rest
+    (including the time window) is kept. The user is asked to confirm the exact changes first.
+    To revoke access for good use delete_smartlock_auth; to pause it, set enabled to false."""
+    arguments = _UpdateArguments(
         name=name,
         enabled=enabled,
         remote_allowed=remote_allowed,
@@ -493,40 +599,9 @@ def _update_arguments(
         account_user_id=account_user_id,
         sent=frozenset(call_arguments(ctx)),
     )
-
-
-@nuki_errors
-async def plan_update(
-    smartlock: SmartlockArg,
-    auth_id: AuthIdArg,
-    ctx: Context[AppState],
-    name: NewNameArg = None,
-    enabled: EnabledArg = None,
-    remote_allowed: NewRemoteAllowedArg = None,
-    code: CodeArg = None,
-    allowed_from_date: NewFromDateArg = None,
-    allowed_until_date: NewUntilDateArg = None,
-    allowed_week_days: NewWeekDaysArg = None,
-    allowed_from_time: NewFromTimeArg = None,
-    allowed_until_time: NewUntilTimeArg = None,
-    account_user_id: AccountUserIdArg = None,
-) -> AuthPlan:
     state = app_state(ctx)
     device, current = await _find_device_and_auth(state, smartlock, auth_id)
     zone = zone_of(device)
-    arguments = _update_arguments(
-        ctx,
-        name=name,
-        enabled=enabled,
-        remote_allowed=remote_allowed,
-        code=code,
-        allowed_from_date=allowed_from_date,
-        allowed_until_date=allowed_until_date,
-        allowed_week_days=allowed_week_days,
-        allowed_from_time=allowed_from_time,
-        allowed_until_time=allowed_until_time,
-        account_user_id=account_user_id,
-    )
     with access_rules():
         if code is not None:
             if current.type != KEYPAD_CODE_TYPE:
@@ -544,7 +619,7 @@ async def plan_update(
     if "code" in changes and code is not None:
         await _check_code_unused(state.client, device.smartlock_id, device.name, code, except_auth_id=current.id)
     local = f" Dates and times are {access.zone_name(zone)} time." if changes.keys() & set(_WINDOW_FIELDS) else ""
-    return AuthPlan(
+    return UpdateAuthPlan(
         tool="update_smartlock_auth",
         summary=f"Change the {_type_phrase(current.type)} authorization {current.name!r} (auth_id {current.id}) "
         f"on {device_ref(device).label()}; everything else about it stays as it is.{local}",
@@ -552,24 +627,31 @@ async def plan_update(
         changes=_field_changes(current, changes, zone),
         zone=zone,
         window=window,
+        auth_id=current.id,
+        update=arguments,
     )
 
 
-@nuki_errors
-async def plan_delete(smartlock: SmartlockArg, auth_id: AuthIdArg, ctx: Context[AppState]) -> WritePlan:
+async def perform_delete(ctx: Context[AppState], plan: AuthPlan, confirmed_by: str) -> AuthWriteResult:
+    target = plan.target()
+    await app_state(ctx).client.delete_auth(target.smartlock_id, plan.auth_id or "")
+    return AuthWriteResult(status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target))
+
+
+@write_tool(title="Revoke an authorization", destructive=True, idempotent=True, perform=perform_delete)
+async def delete_smartlock_auth(ctx: Context[AppState], smartlock: SmartlockArg, auth_id: AuthIdArg) -> AuthPlan:
+    """Revoke access for good: delete an authorization (app user, fob or keypad code) from a
+    device. The user is asked to confirm first. Nuki applies it asynchronously; check with
+    list_smartlock_auths. To pause access instead, use update_smartlock_auth with enabled false."""
     state = app_state(ctx)
     device, current = await _find_device_and_auth(state, smartlock, auth_id)
-    return WritePlan(
+    return AuthPlan(
         tool="delete_smartlock_auth",
         summary=f"Remove access: delete the {_type_phrase(current.type)} authorization {current.name!r} "
         f"(auth_id {current.id}) from {device_ref(device).label()}; it will no longer operate this device.",
         device=device_ref(device),
+        auth_id=current.id,
     )
-
-
-confirm_create = confirm_with(plan_create)
-confirm_update = confirm_with(plan_update)
-confirm_delete = confirm_with(plan_delete)
 
 
 def _find_created(
@@ -672,169 +754,4 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         device, auth = await _find_device_and_auth(state, smartlock, auth_id)
         return auth_details(auth, device.name, state.clock.now(), reveal_code=reveal_code)
 
-    if settings.read_only:
-        return
-
-    @register_tool(server, title="Grant access", annotations=write_annotations(destructive=True, idempotent=False))
-    @nuki_errors
-    async def create_smartlock_auth(
-        smartlock: SmartlockArg,
-        type: CreatableTypeArg,
-        name: NameArg,
-        plan: Annotated[AuthPlan, Resolve(plan_create)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_create)],
-        ctx: Context[AppState],
-        code: CodeArg = None,
-        account_user_id: AccountUserIdArg = None,
-        remote_allowed: RemoteAllowedArg = False,
-        allowed_from_date: FromDateArg = None,
-        allowed_until_date: UntilDateArg = None,
-        allowed_week_days: WeekDaysArg = None,
-        allowed_from_time: FromTimeArg = None,
-        allowed_until_time: UntilTimeArg = None,
-        smart_actions_enabled: SmartActionsArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> CreateAuthResult:
-        """Grant access to a device: create an app-user authorization (invites an account user), a
-        fob authorization, or a keypad code, optionally limited to dates, weekdays and a daily time
-        window (all on the device's local clock). The user is asked to confirm first. Keypad codes
-        must be 6 digits 1-9, must not start with 12 and must be unused on the device. Nuki applies
-        it asynchronously. To change an existing authorization use update_smartlock_auth instead of
-        creating a second one."""
-        state = app_state(ctx)
-        type_code = codes.auth_type_code(type)
-        window = plan.window
-        body = SmartlockAuthCreate(
-            name=name,
-            type=type_code,
-            code=code,
-            account_user_id=account_user_id,
-            remote_allowed=remote_allowed,
-            smart_actions_enabled=smart_actions_enabled,
-            allowed_from_date=window.from_date,
-            allowed_until_date=window.until_date,
-            allowed_week_days=window.week_days,
-            allowed_from_time=window.from_time,
-            allowed_until_time=window.until_time,
-        )
-
-        async def perform(confirmed_by: str) -> CreateAuthResult:
-            target = plan.target()
-            known = {a.id for a in await state.client.list_auths(target.smartlock_id)}
-            await state.client.create_auth(target.smartlock_id, body)
-            result = CreateAuthResult(
-                status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target)
-            )
-            try:
-                after = await state.client.list_auths(target.smartlock_id, types=[type_code])
-            except NukiError:
-                after = []
-            created = _find_created(after, known, type_code, name, code)
-            if created is None:
-                result.reason = (
-                    "Nuki accepted the authorization but does not list it yet (it is applied asynchronously); "
-                    "check with list_smartlock_auths in a minute."
-                )
-                return result
-            result.created = auth_summary(created, target.name, state.clock.now(), reveal_code=False)
-            if result.created.pending:
-                result.reason = "Nuki lists the new authorization; the device is still applying it (pending)."
-            return result
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, CreateAuthResult, perform)
-
-    @register_tool(
-        server, title="Change an authorization", annotations=write_annotations(destructive=True, idempotent=True)
-    )
-    @nuki_errors
-    async def update_smartlock_auth(
-        smartlock: SmartlockArg,
-        auth_id: AuthIdArg,
-        plan: Annotated[AuthPlan, Resolve(plan_update)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_update)],
-        ctx: Context[AppState],
-        name: NewNameArg = None,
-        enabled: EnabledArg = None,
-        remote_allowed: NewRemoteAllowedArg = None,
-        code: CodeArg = None,
-        allowed_from_date: NewFromDateArg = None,
-        allowed_until_date: NewUntilDateArg = None,
-        allowed_week_days: NewWeekDaysArg = None,
-        allowed_from_time: NewFromTimeArg = None,
-        allowed_until_time: NewUntilTimeArg = None,
-        account_user_id: AccountUserIdArg = None,
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> AuthWriteResult:
-        """Change an existing authorization: rename it, enable or disable it, allow remote use,
-        change a keypad code, or change or remove its time limits (null removes a date or the daily
-        window; [] or null for weekdays = every day). Only the arguments you give change; the rest
-        (including the time window) is kept. The user is asked to confirm the exact changes first.
-        To revoke access for good use delete_smartlock_auth; to pause it, set enabled to false."""
-        state = app_state(ctx)
-        arguments = _update_arguments(
-            ctx,
-            name=name,
-            enabled=enabled,
-            remote_allowed=remote_allowed,
-            code=code,
-            allowed_from_date=allowed_from_date,
-            allowed_until_date=allowed_until_date,
-            allowed_week_days=allowed_week_days,
-            allowed_from_time=allowed_from_time,
-            allowed_until_time=allowed_until_time,
-            account_user_id=account_user_id,
-        )
-
-        async def perform(confirmed_by: str) -> AuthWriteResult:
-            target = plan.target()
-            current = await state.client.get_auth(target.smartlock_id, auth_id)
-            _check_owner(current, auth_id, target, [])
-            with access_rules():
-                changes = arguments.requested_changes(current, plan.zone)
-            if _field_changes(current, changes, plan.zone) != plan.changes:
-                raise ToolError(
-                    "The authorization changed at Nuki since the summary was made; nothing was sent. "
-                    "Call update_smartlock_auth again to see the current differences."
-                )
-            body = {k: v for k, v in changes.items() if k not in _WINDOW_FIELDS}
-            body.update(access.wire_fields(_merged_window(current, changes)))
-            await state.client.update_auth(
-                target.smartlock_id, auth_id, SmartlockAuthUpdate.from_current(current, body)
-            )
-            result = AuthWriteResult(
-                status="done", summary=plan.describe(), confirmed_by=confirmed_by, device=_ref_view(target)
-            )
-            try:
-                after = await state.client.get_auth(target.smartlock_id, auth_id)
-            except NukiError:
-                return result
-            result.auth = auth_summary(after, target.name, state.clock.now(), reveal_code=False)
-            return result
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, AuthWriteResult, perform)
-
-    @register_tool(
-        server, title="Revoke an authorization", annotations=write_annotations(destructive=True, idempotent=True)
-    )
-    @nuki_errors
-    async def delete_smartlock_auth(
-        smartlock: SmartlockArg,
-        auth_id: AuthIdArg,
-        plan: Annotated[WritePlan, Resolve(plan_delete)],
-        confirmation: Annotated[ConfirmOutcome, Resolve(confirm_delete)],
-        ctx: Context[AppState],
-        confirmation_token: ConfirmationTokenArg = None,
-    ) -> AuthWriteResult:
-        """Revoke access for good: delete an authorization (app user, fob or keypad code) from a
-        device. The user is asked to confirm first. Nuki applies it asynchronously; check with
-        list_smartlock_auths. To pause access instead, use update_smartlock_auth with enabled false."""
-        state = app_state(ctx)
-
-        async def perform(confirmed_by: str) -> AuthWriteResult:
-            target = plan.target()
-            await state.client.delete_auth(target.smartlock_id, auth_id)
-            return AuthWriteResult(
-                status="done", summary=plan.summary, confirmed_by=confirmed_by, device=_ref_view(target)
-            )
-
-        return await run_write(ctx, plan, confirmation, confirmation_token, AuthWriteResult, perform)
+    register_writes(server, settings, (create_smartlock_auth, update_smartlock_auth, delete_smartlock_auth))
