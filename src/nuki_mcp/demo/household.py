@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from nuki_mcp.demo.ids import smartlock_id
-from nuki_mcp.nuki.models import (
-    AccountUser,
-    DecentralWebhook,
-    MyAccount,
-    OpenerAdvancedConfig,
-    SmartdoorAdvancedConfig,
-    Smartlock,
-    SmartlockAdvancedConfig,
-    SmartlockAuth,
-    SmartlockConfig,
-    SmartlockState,
-    WebConfig,
+from nuki_mcp.demo.builders import (
+    SMART_LOCK_2,
+    SMART_LOCK_4_PRO,
+    SMART_LOCK_ULTRA,
+    account_user,
+    app_user,
+    fob,
+    keypad_code,
+    lock,
+    opener,
+    smartdoor,
 )
+from nuki_mcp.demo.ids import smartlock_id
+from nuki_mcp.nuki.models import AccountUser, DecentralWebhook, MyAccount, Smartlock, SmartlockAuth
 
 VIENNA = timezone(timedelta(hours=1), "CET")  # fixed offset: the demo needs no tz database
 
@@ -69,10 +69,6 @@ WEBHOOK_ID = 1
 WEBHOOK_URL = "https://home.example.com/nuki-webhook"
 WEBHOOK_SECRET = "8f3b2c71d0e94a6b5c1f7e2d9a0b4c6e3f5d7a91"
 
-VIENNA_LATITUDE = 48.2082
-VIENNA_LONGITUDE = 16.3738
-EUROPE_BERLIN = 37  # timezoneId (same offset as Vienna, which the table lacks)
-
 
 def local_time(now: datetime, days_ago: int, hour: int, minute: int, second: int = 0) -> datetime:
     """A Vienna wall-clock time `days_ago` days before `now`, in UTC."""
@@ -97,424 +93,124 @@ def account(now: datetime) -> MyAccount:
 
 
 def owner(now: datetime) -> AccountUser:
-    return AccountUser(
-        account_user_id=ANNA_ACCOUNT_USER_ID,
-        account_id=ACCOUNT_ID,
-        type=0,
-        email=OWNER_EMAIL,
-        name=OWNER_NAME,
-        language="de",
-        creation_date=now - timedelta(days=812),
-        update_date=now - timedelta(days=812),
+    return account_user(
+        ANNA_ACCOUNT_USER_ID, OWNER_NAME, OWNER_EMAIL, account_id=ACCOUNT_ID, created=now - timedelta(days=812)
     )
 
 
 def other_account_users(now: datetime) -> list[AccountUser]:
+    def days(count: int) -> datetime:
+        return now - timedelta(days=count)
+
     return [
-        AccountUser(
-            account_user_id=JONAS_ACCOUNT_USER_ID,
+        account_user(
+            JONAS_ACCOUNT_USER_ID,
+            "Jonas Berger",
+            "jonas@example.com",
             account_id=ACCOUNT_ID,
-            type=0,
-            email="jonas@example.com",
-            name="Jonas Berger",
-            language="de",
-            creation_date=now - timedelta(days=640),
-            update_date=now - timedelta(days=30),
+            created=days(640),
+            updated=days(30),
         ),
-        AccountUser(
-            account_user_id=SPARKLE_ACCOUNT_USER_ID,
+        account_user(
+            SPARKLE_ACCOUNT_USER_ID,
+            "Sparkle Cleaning",
+            "office@sparkle-cleaning.example.com",
             account_id=ACCOUNT_ID,
-            type=1,  # company
-            email="office@sparkle-cleaning.example.com",
-            name="Sparkle Cleaning",
+            company=True,
             language="en",
-            creation_date=now - timedelta(days=95),
-            update_date=now - timedelta(days=95),
+            created=days(95),
         ),
     ]
 
 
 # --- devices -----------------------------------------------------------------------------------
+# Each device names only what differs from a healthy one of its kind (see builders.py); the cellar
+# and the garage are misconfigured on purpose, for the audit to find.
 
 
 def devices(now: datetime) -> list[Smartlock]:
-    return [_front_door(now), _cellar(now), _opener(now), _back_door(now), _garage(now)]
+    def ago(days: int, hours: int = 0) -> datetime:
+        return now - timedelta(days=days, hours=hours)
 
-
-def _front_door(now: datetime) -> Smartlock:
-    return Smartlock(
-        smartlock_id=FRONT_DOOR_ID,
-        account_id=ACCOUNT_ID,
-        type=4,
-        lm_type=0,
-        auth_id=1,
-        name="Front Door",
-        favorite=True,
-        config=SmartlockConfig(
-            name="Front Door",
-            latitude=VIENNA_LATITUDE,
-            longitude=VIENNA_LONGITUDE,
-            capabilities=0,
-            auto_unlatch=False,
-            lift_up_handle=False,
-            pairing_enabled=False,
-            button_enabled=True,
-            led_enabled=True,
-            led_brightness=3,
-            timezone_offset=0,
-            daylight_saving_mode=0,
-            fob_paired=True,
-            fob_action1=4,  # intelligent
-            fob_action2=1,  # unlock
-            fob_action3=2,  # lock
-            single_lock=False,
-            operating_mode=0,
-            advertising_mode=0,
-            keypad_paired=True,
-            keypad2_paired=False,
-            homekit_state=0,
-            matter_state=3,  # enabled
-            timezone_id=EUROPE_BERLIN,
-            device_type=4,
-            wifi_enabled=True,
-            product_variant=2,  # Pro
-        ),
-        advanced_config=SmartlockAdvancedConfig(
-            lng_timeout=20,
-            single_button_press_action=1,  # intelligent
-            double_button_press_action=4,  # lock 'n' go
-            automatic_battery_type_detection=True,
-            unlatch_duration=3,
-            total_degrees=1170,
-            single_locked_position_offset_degrees=-100,
-            unlocked_to_locked_transition_offset_degrees=0,
-            unlocked_position_offset_degrees=-90,
-            locked_position_offset_degrees=80,
-            detached_cylinder=False,
-            battery_type=1,  # accumulator (power pack)
-            auto_lock=True,
-            auto_lock_timeout=300,
-            auto_update_enabled=True,
-            motor_speed=0,
-            enable_slow_speed_during_nightmode=True,
-        ),
-        web_config=WebConfig(battery_warning_per_mail_enabled=True, dismissed_lift_up_handle_warning=[]),
-        state=SmartlockState(
-            mode=2,
-            state=1,  # locked
+    return [
+        lock(
+            FRONT_DOOR_ID,
+            "Front Door",
+            model=SMART_LOCK_4_PRO,
+            account_id=ACCOUNT_ID,
+            created=ago(402),
+            updated=ago(0, hours=20),
+            favorite=True,
+            fob=True,
+            keypad=True,
+            dismissed_lift_up_handle_warning=[],
             trigger=3,  # automatic: auto lock
-            last_action=2,
-            battery_critical=False,
-            battery_charging=False,
             battery_charge=82,
-            keypad_battery_critical=False,
-            doorsensor_battery_critical=False,
             door_state=2,  # closed
-            ring_to_open_timer=0,
-            night_mode=False,
         ),
-        firmware_version=199175,  # 3.10.7
-        hardware_version=1281,
-        server_state=0,
-        admin_pin_state=0,
-        virtual_device=False,
-        creation_date=now - timedelta(days=402),
-        update_date=now - timedelta(hours=20),
-    )
-
-
-def _cellar(now: datetime) -> Smartlock:
-    return Smartlock(
-        smartlock_id=CELLAR_ID,
-        account_id=ACCOUNT_ID,
-        type=0,
-        lm_type=0,
-        auth_id=1,
-        name="Cellar Door",
-        favorite=False,
-        config=SmartlockConfig(
-            name="Cellar Door",
-            latitude=48.20815,
-            longitude=16.37372,
-            capabilities=0,
-            auto_unlatch=False,
-            lift_up_handle=False,
+        lock(
+            CELLAR_ID,
+            "Cellar Door",
+            model=SMART_LOCK_2,
+            account_id=ACCOUNT_ID,
+            created=ago(1490),
+            updated=ago(1, hours=2),
+            location=(48.20815, 16.37372),
             pairing_enabled=True,
-            button_enabled=True,
-            led_enabled=True,
             led_brightness=1,
-            timezone_offset=0,
-            daylight_saving_mode=0,
-            fob_paired=False,
-            fob_action1=0,
-            fob_action2=0,
-            fob_action3=0,
+            keypad=True,
             single_lock=True,
-            operating_mode=0,
-            advertising_mode=0,
-            keypad_paired=True,
-            homekit_state=0,
-            timezone_id=EUROPE_BERLIN,
-            device_type=0,
-        ),
-        advanced_config=SmartlockAdvancedConfig(
             lng_timeout=30,
-            single_button_press_action=1,
-            double_button_press_action=4,
-            automatic_battery_type_detection=False,
-            unlatch_duration=3,
-            total_degrees=900,
-            single_locked_position_offset_degrees=-80,
-            unlocked_to_locked_transition_offset_degrees=0,
-            unlocked_position_offset_degrees=-90,
-            locked_position_offset_degrees=70,
-            detached_cylinder=False,
             battery_type=0,  # alkali
+            automatic_battery_type_detection=False,
             auto_lock=False,
             auto_lock_timeout=0,
             auto_update_enabled=False,
-        ),
-        web_config=WebConfig(battery_warning_per_mail_enabled=False),
-        state=SmartlockState(
-            mode=2,
+            battery_warning_per_mail_enabled=False,
             state=3,  # unlocked
-            trigger=0,
-            last_action=1,
-            battery_critical=True,
-            battery_charging=False,
             battery_charge=9,
-            keypad_battery_critical=False,
-            door_state=0,  # no door sensor
-            ring_to_open_timer=0,
-            night_mode=False,
+            battery_critical=True,
+            admin_pin_state=1,  # missing
         ),
-        firmware_version=134148,  # 2.12.4
-        hardware_version=514,
-        server_state=0,
-        admin_pin_state=1,  # missing
-        virtual_device=False,
-        creation_date=now - timedelta(days=1490),
-        update_date=now - timedelta(days=1, hours=2),
-    )
-
-
-def _opener(now: datetime) -> Smartlock:
-    return Smartlock(
-        smartlock_id=OPENER_ID,
-        account_id=ACCOUNT_ID,
-        type=2,
-        auth_id=1,
-        name="Building Entrance",
-        favorite=True,
-        config=SmartlockConfig(
-            name="Building Entrance",
-            latitude=48.20830,
-            longitude=16.37395,
-            capabilities=1,  # door opening and ring to open
-            pairing_enabled=False,
-            button_enabled=True,
-            led_enabled=True,
-            timezone_offset=0,
-            daylight_saving_mode=0,
-            fob_paired=False,
-            fob_action1=7,  # open
-            fob_action2=0,
-            fob_action3=0,
-            operating_mode=1,  # analogue intercom
-            advertising_mode=0,
-            keypad_paired=False,
-            homekit_state=0,
-            timezone_id=EUROPE_BERLIN,
-            device_type=2,
+        opener(
+            OPENER_ID,
+            "Building Entrance",
+            account_id=ACCOUNT_ID,
+            created=ago(380),
+            updated=ago(2),
+            favorite=True,
+            location=(48.20830, 16.37395),
         ),
-        opener_advanced_config=OpenerAdvancedConfig(
-            intercom_id=1115,
-            bus_mode_switch=0,
-            short_circuit_duration=0,
-            electric_strike_delay=0,
-            random_electric_strike_delay=False,
-            electric_strike_duration=3000,
-            disable_rto_after_ring=True,
-            rto_timeout=20,
-            doorbell_suppression=0,
-            doorbell_suppression_duration=500,
-            sound_ring=1,
-            sound_open=1,
-            sound_rto=1,
-            sound_cm=1,
-            sound_confirmation=1,
-            sound_level=128,
-            single_button_press_action=1,  # toggle ring to open
-            double_button_press_action=4,  # toggle continuous mode
-            battery_type=0,
-            automatic_battery_type_detection=True,
-            auto_update_enabled=True,
-        ),
-        web_config=WebConfig(battery_warning_per_mail_enabled=True),
-        state=SmartlockState(
-            mode=2,  # door mode
-            state=1,  # online
-            trigger=0,
-            last_action=2,
-            battery_critical=False,
-            battery_charging=False,
-            door_state=0,
-            ring_to_open_timer=0,
-            night_mode=False,
-        ),
-        firmware_version=67585,  # 1.8.1
-        hardware_version=1281,
-        server_state=0,
-        admin_pin_state=0,
-        virtual_device=False,
-        creation_date=now - timedelta(days=380),
-        update_date=now - timedelta(days=2),
-    )
-
-
-def _back_door(now: datetime) -> Smartlock:
-    return Smartlock(
-        smartlock_id=BACK_DOOR_ID,
-        account_id=ACCOUNT_ID,
-        type=3,
-        lm_type=1,  # MyEVO
-        auth_id=1,
-        name="Back Door",
-        favorite=False,
-        config=SmartlockConfig(
-            name="Back Door",
-            latitude=48.20805,
-            longitude=16.37360,
-            capabilities=0,
-            pairing_enabled=False,
-            button_enabled=True,
-            led_enabled=True,
-            led_brightness=2,
-            timezone_offset=0,
-            daylight_saving_mode=0,
-            fob_paired=False,
-            single_lock=False,
-            advertising_mode=0,
-            keypad_paired=False,
-            homekit_state=0,
-            timezone_id=EUROPE_BERLIN,
-            device_type=3,
-        ),
-        smartdoor_advanced_config=SmartdoorAdvancedConfig(
-            lng_timeout=20,
-            single_button_press_action=1,
-            double_button_press_action=4,
-            automatic_battery_type_detection=False,
-            unlatch_duration=3,
-            buzzer_volume=2,  # normal
-            supported_battery_types=[3],
-            battery_type=3,  # fixed
-            auto_lock_timeout=120,
-            auto_lock=True,
-        ),
-        web_config=WebConfig(battery_warning_per_mail_enabled=True),
-        state=SmartlockState(
-            mode=2,
-            state=1,  # locked
+        smartdoor(
+            BACK_DOOR_ID,
+            "Back Door",
+            account_id=ACCOUNT_ID,
+            created=ago(210),
+            updated=ago(1),
+            location=(48.20805, 16.37360),
             trigger=3,
-            last_action=2,
-            battery_critical=False,
-            battery_charging=False,
             battery_charge=71,
-            doorsensor_battery_critical=False,
             door_state=2,  # closed
-            ring_to_open_timer=0,
-            night_mode=False,
         ),
-        firmware_version=197379,  # 3.3.3
-        hardware_version=769,
-        server_state=0,
-        admin_pin_state=0,
-        virtual_device=False,
-        creation_date=now - timedelta(days=210),
-        update_date=now - timedelta(days=1),
-    )
-
-
-def _garage(now: datetime) -> Smartlock:
-    return Smartlock(
-        smartlock_id=GARAGE_ID,
-        account_id=ACCOUNT_ID,
-        type=5,
-        lm_type=0,
-        auth_id=1,
-        name="Garage",
-        favorite=False,
-        config=SmartlockConfig(
-            name="Garage",
-            latitude=48.20790,
-            longitude=16.37410,
-            capabilities=0,
-            auto_unlatch=False,
-            lift_up_handle=False,
-            pairing_enabled=False,
-            button_enabled=True,
-            led_enabled=False,
+        lock(
+            GARAGE_ID,
+            "Garage",
+            model=SMART_LOCK_ULTRA,
+            account_id=ACCOUNT_ID,
+            created=ago(150),
+            updated=ago(3),
+            location=(48.20790, 16.37410),
             led_brightness=0,
-            timezone_offset=0,
-            daylight_saving_mode=0,
-            fob_paired=False,
-            fob_action1=0,
-            fob_action2=0,
-            fob_action3=0,
             single_lock=True,
-            operating_mode=0,
             advertising_mode=1,
-            keypad_paired=False,
-            keypad2_paired=False,
-            homekit_state=0,
             matter_state=2,  # disabled
-            timezone_id=EUROPE_BERLIN,
-            device_type=5,
-            wifi_enabled=True,
-            product_variant=3,  # Ultra
-        ),
-        advanced_config=SmartlockAdvancedConfig(
-            lng_timeout=20,
-            single_button_press_action=1,
-            double_button_press_action=4,
-            automatic_battery_type_detection=True,
-            unlatch_duration=3,
-            total_degrees=720,
-            single_locked_position_offset_degrees=-60,
-            unlocked_to_locked_transition_offset_degrees=0,
-            unlocked_position_offset_degrees=-80,
-            locked_position_offset_degrees=60,
-            detached_cylinder=False,
-            battery_type=1,
-            auto_lock=True,
             auto_lock_timeout=600,
-            auto_update_enabled=True,
             motor_speed=1,  # fast
             enable_slow_speed_during_nightmode=False,
-        ),
-        web_config=WebConfig(battery_warning_per_mail_enabled=True),
-        state=SmartlockState(
-            mode=2,
-            state=1,  # locked
-            trigger=0,
-            last_action=2,
-            battery_critical=False,
-            battery_charging=False,
             battery_charge=64,
-            keypad_battery_critical=False,
-            door_state=0,
-            ring_to_open_timer=0,
-            night_mode=False,
+            server_state=4,  # offline
         ),
-        firmware_version=262148,  # 4.0.4
-        hardware_version=1537,
-        server_state=4,  # offline
-        admin_pin_state=0,
-        virtual_device=False,
-        creation_date=now - timedelta(days=150),
-        update_date=now - timedelta(days=3),
-    )
+    ]
 
 
 # --- authorizations ----------------------------------------------------------------------------
@@ -525,155 +221,110 @@ def auths(now: datetime) -> list[SmartlockAuth]:
         return now - timedelta(days=count)
 
     last_monday = now.astimezone(VIENNA).weekday() or 7
+    anna, jonas = ANNA_ACCOUNT_USER_ID, JONAS_ACCOUNT_USER_ID
     return [
-        _app(FRONT_DOOR_ID, FRONT_DOOR_ANNA_AUTH_ID, 1, "Anna Berger", ANNA_ACCOUNT_USER_ID, days(402), 1288),
-        SmartlockAuth(
-            id=FRONT_DOOR_JONAS_AUTH_ID,
-            smartlock_id=FRONT_DOOR_ID,
-            account_user_id=JONAS_ACCOUNT_USER_ID,
+        app_user(
+            FRONT_DOOR_ANNA_AUTH_ID, FRONT_DOOR_ID, OWNER_NAME, anna, auth_id=1, lock_count=1288, created=days(402)
+        ),
+        app_user(
+            FRONT_DOOR_JONAS_AUTH_ID,
+            FRONT_DOOR_ID,
+            "Jonas Berger",
+            jonas,
             auth_id=2,
-            type=0,
-            name="Jonas Berger",
-            enabled=True,
-            remote_allowed=True,
             lock_count=412,
             allowed_from_date=days(30),
             allowed_until_date=now + timedelta(days=61),
-            last_active_date=days(1),
-            creation_date=days(30),
-            update_date=days(30),
+            last_active=days(1),
+            created=days(30),
         ),
-        SmartlockAuth(
-            id=FRONT_DOOR_FOB_AUTH_ID,
-            smartlock_id=FRONT_DOOR_ID,
+        fob(
+            FRONT_DOOR_FOB_AUTH_ID,
+            FRONT_DOOR_ID,
+            "Blue fob",
             auth_id=3,
-            type=2,
-            name="Blue fob",
-            enabled=True,
-            remote_allowed=False,
             lock_count=133,
-            last_active_date=days(3),
-            creation_date=days(380),
-            update_date=days(380),
+            last_active=days(3),
+            created=days(380),
         ),
-        SmartlockAuth(
-            id=FRONT_DOOR_FAMILY_CODE_AUTH_ID,
-            smartlock_id=FRONT_DOOR_ID,
+        keypad_code(
+            FRONT_DOOR_FAMILY_CODE_AUTH_ID,
+            FRONT_DOOR_ID,
+            "Family",
+            FAMILY_CODE,
             auth_id=4,
-            code=FAMILY_CODE,
-            type=13,
-            name="Family",
-            enabled=True,
-            remote_allowed=False,
             lock_count=288,
             allowed_week_days=127,  # every day, 0/0 = no time-of-day limit: how clients send "always"
             allowed_from_time=0,
             allowed_until_time=0,
-            last_active_date=days(1),
-            creation_date=days(395),
-            update_date=days(395),
+            last_active=days(1),
+            created=days(395),
         ),
-        SmartlockAuth(
-            id=FRONT_DOOR_CLEANER_CODE_AUTH_ID,
-            smartlock_id=FRONT_DOOR_ID,
+        keypad_code(
+            FRONT_DOOR_CLEANER_CODE_AUTH_ID,
+            FRONT_DOOR_ID,
+            "Cleaner",
+            CLEANER_CODE,
             auth_id=5,
-            code=CLEANER_CODE,
-            type=13,
-            name="Cleaner",
-            enabled=True,
-            remote_allowed=False,
             lock_count=74,
             allowed_week_days=64,  # Mondays
             allowed_from_time=480,  # 08:00
             allowed_until_time=720,  # 12:00
-            last_active_date=local_time(now, last_monday, 11, 42),
-            creation_date=days(260),
-            update_date=days(120),
+            last_active=local_time(now, last_monday, 11, 42),
+            created=days(260),
+            updated=days(120),
         ),
-        SmartlockAuth(
-            id=FRONT_DOOR_DOG_SITTER_CODE_AUTH_ID,
-            smartlock_id=FRONT_DOOR_ID,
+        keypad_code(
+            FRONT_DOOR_DOG_SITTER_CODE_AUTH_ID,
+            FRONT_DOOR_ID,
+            "Dog sitter",
+            DOG_SITTER_CODE,
             auth_id=6,
-            code=DOG_SITTER_CODE,
-            type=13,
-            name="Dog sitter",
-            enabled=True,
-            remote_allowed=False,
             lock_count=18,
             allowed_from_date=days(45),
             allowed_until_date=days(31),  # expired
-            last_active_date=days(32),
-            creation_date=days(46),
-            update_date=days(46),
+            last_active=days(32),
+            created=days(46),
         ),
-        SmartlockAuth(
-            id=FRONT_DOOR_OLD_TENANT_CODE_AUTH_ID,
-            smartlock_id=FRONT_DOOR_ID,
+        keypad_code(
+            FRONT_DOOR_OLD_TENANT_CODE_AUTH_ID,
+            FRONT_DOOR_ID,
+            "Old tenant",
+            OLD_TENANT_CODE,
             auth_id=7,
-            code=OLD_TENANT_CODE,
-            type=13,
-            name="Old tenant",
             enabled=False,
-            remote_allowed=False,
             lock_count=941,
-            last_active_date=days(200),
-            creation_date=days(610),
-            update_date=days(199),
+            last_active=days(200),
+            created=days(610),
+            updated=days(199),
         ),
-        _app(CELLAR_ID, CELLAR_ANNA_AUTH_ID, 1, "Anna Berger", ANNA_ACCOUNT_USER_ID, days(1490), 602),
-        SmartlockAuth(
-            id=CELLAR_GARDEN_HELPER_CODE_AUTH_ID,
-            smartlock_id=CELLAR_ID,
+        app_user(CELLAR_ANNA_AUTH_ID, CELLAR_ID, OWNER_NAME, anna, auth_id=1, lock_count=602, created=days(1490)),
+        keypad_code(
+            CELLAR_GARDEN_HELPER_CODE_AUTH_ID,
+            CELLAR_ID,
+            "Garden helper",
+            GARDEN_HELPER_CODE,
             auth_id=2,
-            code=GARDEN_HELPER_CODE,
-            type=13,
-            name="Garden helper",
-            enabled=True,
-            remote_allowed=False,
-            lock_count=0,
-            creation_date=days(120),
-            update_date=days(120),
+            created=days(120),
         ),
-        _app(OPENER_ID, OPENER_ANNA_AUTH_ID, 1, "Anna Berger", ANNA_ACCOUNT_USER_ID, days(380), 510),
-        _app(OPENER_ID, OPENER_JONAS_AUTH_ID, 2, "Jonas Berger", JONAS_ACCOUNT_USER_ID, days(300), 231),
-        _app(BACK_DOOR_ID, BACK_DOOR_ANNA_AUTH_ID, 1, "Anna Berger", ANNA_ACCOUNT_USER_ID, days(210), 377),
-        SmartlockAuth(
-            id=BACK_DOOR_SPARKLE_AUTH_ID,
-            smartlock_id=BACK_DOOR_ID,
-            account_user_id=SPARKLE_ACCOUNT_USER_ID,
+        app_user(OPENER_ANNA_AUTH_ID, OPENER_ID, OWNER_NAME, anna, auth_id=1, lock_count=510, created=days(380)),
+        app_user(OPENER_JONAS_AUTH_ID, OPENER_ID, "Jonas Berger", jonas, auth_id=2, lock_count=231, created=days(300)),
+        app_user(BACK_DOOR_ANNA_AUTH_ID, BACK_DOOR_ID, OWNER_NAME, anna, auth_id=1, lock_count=377, created=days(210)),
+        app_user(
+            BACK_DOOR_SPARKLE_AUTH_ID,
+            BACK_DOOR_ID,
+            "Sparkle Cleaning",
+            SPARKLE_ACCOUNT_USER_ID,
             auth_id=2,
-            type=0,
-            name="Sparkle Cleaning",
-            enabled=True,
             remote_allowed=False,
             lock_count=26,
             allowed_week_days=4,  # Fridays
             allowed_from_time=540,  # 09:00
             allowed_until_time=780,  # 13:00
-            creation_date=days(95),
-            update_date=days(95),
+            created=days(95),
         ),
-        _app(GARAGE_ID, GARAGE_ANNA_AUTH_ID, 1, "Anna Berger", ANNA_ACCOUNT_USER_ID, days(150), 198),
+        app_user(GARAGE_ANNA_AUTH_ID, GARAGE_ID, OWNER_NAME, anna, auth_id=1, lock_count=198, created=days(150)),
     ]
-
-
-def _app(
-    device_id: int, auth_id: str, number: int, name: str, account_user_id: int, created: datetime, count: int
-) -> SmartlockAuth:
-    """An app authorization without time limits, allowed to operate remotely."""
-    return SmartlockAuth(
-        id=auth_id,
-        smartlock_id=device_id,
-        account_user_id=account_user_id,
-        auth_id=number,
-        type=0,
-        name=name,
-        enabled=True,
-        remote_allowed=True,
-        lock_count=count,
-        creation_date=created,
-        update_date=created,
-    )
 
 
 # --- webhooks ----------------------------------------------------------------------------------
