@@ -60,12 +60,18 @@ class RequestModel(BaseModel):
 
 # --- devices -----------------------------------------------------------------------------------
 
+# The writable fields of each config section, declared once: the read model (what Nuki sends) adds
+# the read-only fields, the request model (what is written back) is exactly these.
 
-class SmartlockConfig(WireModel):
+
+class _ConfigFields(BaseModel):
+    """Writable fields of `Smartlock.Config`."""
+
+    model_config = ConfigDict(defer_build=True)
+
     name: str | None = None
     latitude: float | None = None
     longitude: float | None = None
-    capabilities: int | None = None
     auto_unlatch: bool | None = None
     lift_up_handle: bool | None = None
     pairing_enabled: bool | None = None
@@ -74,32 +80,21 @@ class SmartlockConfig(WireModel):
     led_brightness: int | None = None
     timezone_offset: int | None = None
     daylight_saving_mode: int | None = None
-    fob_paired: bool | None = None
-    fob_action1: int | None = None
-    fob_action2: int | None = None
-    fob_action3: int | None = None
     single_lock: bool | None = None
-    operating_mode: int | None = None
     advertising_mode: int | None = None
-    keypad_paired: bool | None = None
-    keypad2_paired: bool | None = None
-    homekit_state: int | None = None
-    matter_state: int | None = None
     timezone_id: int | None = None
-    device_type: int | None = None
-    wifi_enabled: bool | None = None
-    operation_id: str | None = None
-    product_variant: int | None = None
 
 
-class SmartlockAdvancedConfig(WireModel):
+class _AdvancedConfigFields(BaseModel):
+    """Writable fields of `Smartlock.AdvancedConfig` (smart locks, types 0/4/5)."""
+
+    model_config = ConfigDict(defer_build=True)
+
     lng_timeout: int | None = None
     single_button_press_action: int | None = None
     double_button_press_action: int | None = None
     automatic_battery_type_detection: bool | None = None
     unlatch_duration: int | None = None
-    operation_id: str | None = None
-    total_degrees: int | None = None
     single_locked_position_offset_degrees: int | None = None
     unlocked_to_locked_transition_offset_degrees: int | None = None
     unlocked_position_offset_degrees: int | None = None
@@ -113,9 +108,11 @@ class SmartlockAdvancedConfig(WireModel):
     enable_slow_speed_during_nightmode: bool | None = None
 
 
-class OpenerAdvancedConfig(WireModel):
-    intercom_id: int | None = None
-    bus_mode_switch: int | None = None
+class _OpenerAdvancedConfigFields(BaseModel):
+    """Writable fields of `Smartlock.OpenerAdvancedConfig` (Opener, type 2)."""
+
+    model_config = ConfigDict(defer_build=True)
+
     short_circuit_duration: int | None = None
     electric_strike_delay: int | None = None
     random_electric_strike_delay: bool | None = None
@@ -135,26 +132,76 @@ class OpenerAdvancedConfig(WireModel):
     battery_type: int | None = None
     automatic_battery_type_detection: bool | None = None
     auto_update_enabled: bool | None = None
-    operation_id: str | None = None
 
 
-class SmartdoorAdvancedConfig(WireModel):
+class _SmartdoorAdvancedConfigFields(BaseModel):
+    """Writable fields of `Smartlock.SmartdoorAdvancedConfig` (Smart Door, type 3)."""
+
+    model_config = ConfigDict(defer_build=True)
+
     lng_timeout: int | None = None
     single_button_press_action: int | None = None
     double_button_press_action: int | None = None
     automatic_battery_type_detection: bool | None = None
     unlatch_duration: int | None = None
-    operation_id: str | None = None
     buzzer_volume: int | None = None
-    supported_battery_types: list[int] | None = None
     battery_type: int | None = None
     auto_lock_timeout: int | None = None
     auto_lock: bool | None = None
 
 
-class WebConfig(WireModel):
+class _WebConfigFields(BaseModel):
+    """Writable fields of `Smartlock.WebConfig`."""
+
+    model_config = ConfigDict(defer_build=True)
+
     battery_warning_per_mail_enabled: bool | None = None
     dismissed_lift_up_handle_warning: list[int] | None = None
+
+
+class SmartlockConfig(WireModel, _ConfigFields):
+    """`Smartlock.Config` as Nuki sends it: the writable fields and the read-only ones below."""
+
+    capabilities: int | None = None
+    fob_paired: bool | None = None
+    fob_action1: int | None = None
+    fob_action2: int | None = None
+    fob_action3: int | None = None
+    operating_mode: int | None = None
+    keypad_paired: bool | None = None
+    keypad2_paired: bool | None = None
+    homekit_state: int | None = None
+    matter_state: int | None = None
+    device_type: int | None = None
+    wifi_enabled: bool | None = None
+    operation_id: str | None = None
+    product_variant: int | None = None
+
+
+class SmartlockAdvancedConfig(WireModel, _AdvancedConfigFields):
+    """`Smartlock.AdvancedConfig` as Nuki sends it: the writable fields and the read-only ones below."""
+
+    operation_id: str | None = None
+    total_degrees: int | None = None
+
+
+class OpenerAdvancedConfig(WireModel, _OpenerAdvancedConfigFields):
+    """`Smartlock.OpenerAdvancedConfig` as Nuki sends it: the writable fields and the read-only ones below."""
+
+    intercom_id: int | None = None
+    bus_mode_switch: int | None = None
+    operation_id: str | None = None
+
+
+class SmartdoorAdvancedConfig(WireModel, _SmartdoorAdvancedConfigFields):
+    """`Smartlock.SmartdoorAdvancedConfig` as Nuki sends it: the writable fields and the read-only ones below."""
+
+    operation_id: str | None = None
+    supported_battery_types: list[int] | None = None
+
+
+class WebConfig(WireModel, _WebConfigFields):
+    """`Smartlock.WebConfig` as Nuki sends it (every field is writable)."""
 
 
 class SmartlockState(WireModel):
@@ -352,87 +399,24 @@ class SmartlockAdminPinUpdate(RequestModel):
     admin_pin: int = Field(ge=0, le=9999)
 
 
-class SmartlockConfigWrite(RequestModel):
+class SmartlockConfigWrite(RequestModel, _ConfigFields):
     """Writable fields of `Smartlock.Config` (POST /smartlock/{id}/config)."""
 
-    name: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    auto_unlatch: bool | None = None
-    lift_up_handle: bool | None = None
-    pairing_enabled: bool | None = None
-    button_enabled: bool | None = None
-    led_enabled: bool | None = None
-    led_brightness: int | None = None
-    timezone_offset: int | None = None
-    daylight_saving_mode: int | None = None
-    single_lock: bool | None = None
-    advertising_mode: int | None = None
-    timezone_id: int | None = None
 
-
-class AdvancedConfigWrite(RequestModel):
+class AdvancedConfigWrite(RequestModel, _AdvancedConfigFields):
     """Writable fields of `Smartlock.AdvancedConfig` (smart locks, types 0/4/5)."""
 
-    lng_timeout: int | None = None
-    single_button_press_action: int | None = None
-    double_button_press_action: int | None = None
-    automatic_battery_type_detection: bool | None = None
-    unlatch_duration: int | None = None
-    single_locked_position_offset_degrees: int | None = None
-    unlocked_to_locked_transition_offset_degrees: int | None = None
-    unlocked_position_offset_degrees: int | None = None
-    locked_position_offset_degrees: int | None = None
-    detached_cylinder: bool | None = None
-    battery_type: int | None = None
-    auto_lock: bool | None = None
-    auto_lock_timeout: int | None = None
-    auto_update_enabled: bool | None = None
-    motor_speed: int | None = None
-    enable_slow_speed_during_nightmode: bool | None = None
 
-
-class OpenerAdvancedConfigWrite(RequestModel):
+class OpenerAdvancedConfigWrite(RequestModel, _OpenerAdvancedConfigFields):
     """Writable fields of `Smartlock.OpenerAdvancedConfig` (Opener, type 2)."""
 
-    short_circuit_duration: int | None = None
-    electric_strike_delay: int | None = None
-    random_electric_strike_delay: bool | None = None
-    electric_strike_duration: int | None = None
-    disable_rto_after_ring: bool | None = None
-    rto_timeout: int | None = None
-    doorbell_suppression: int | None = None
-    doorbell_suppression_duration: int | None = None
-    sound_ring: int | None = None
-    sound_open: int | None = None
-    sound_rto: int | None = None
-    sound_cm: int | None = None
-    sound_confirmation: int | None = None
-    sound_level: int | None = None
-    single_button_press_action: int | None = None
-    double_button_press_action: int | None = None
-    battery_type: int | None = None
-    automatic_battery_type_detection: bool | None = None
-    auto_update_enabled: bool | None = None
 
-
-class SmartdoorAdvancedConfigWrite(RequestModel):
+class SmartdoorAdvancedConfigWrite(RequestModel, _SmartdoorAdvancedConfigFields):
     """Writable fields of `Smartlock.SmartdoorAdvancedConfig` (Smart Door, type 3)."""
 
-    lng_timeout: int | None = None
-    single_button_press_action: int | None = None
-    double_button_press_action: int | None = None
-    automatic_battery_type_detection: bool | None = None
-    unlatch_duration: int | None = None
-    buzzer_volume: int | None = None
-    battery_type: int | None = None
-    auto_lock_timeout: int | None = None
-    auto_lock: bool | None = None
 
-
-class WebConfigWrite(RequestModel):
-    battery_warning_per_mail_enabled: bool | None = None
-    dismissed_lift_up_handle_warning: list[int] | None = None
+class WebConfigWrite(RequestModel, _WebConfigFields):
+    """The writable fields, sent back whole (read-modify-write)."""
 
 
 class WebConfigRequest(RequestModel):
