@@ -71,7 +71,8 @@ QueryValue = str | int | bool | None
 class RetryPolicy:
     """When and how long to wait before trying a request again.
 
-    Reads (GET) are retried on connection errors, timeouts, 429 and 502/503/504. Writes are retried
+    Reads (GET) are retried on connection errors, timeouts, 429 and 500/502/503/504 (Nuki's 5xx are
+    transient, REFERENCE §6.1). Writes are retried
     only when the connection could not be made, i.e. the request provably never left this machine:
     after any ambiguous failure a second unlatch could open a door twice.
     """
@@ -80,7 +81,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 30.0
-    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
     def backoff(self, attempt: int, jitter: float) -> float:
         """Exponential backoff with jitter; `jitter` is a number in [0, 1)."""
