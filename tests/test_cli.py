@@ -73,13 +73,26 @@ def test_without_a_token_the_server_does_not_start_and_names_nuki_api_token(tmp_
         ([], {"NUKI_API_TOKEN": "t", "NUKI_TIMEOUT": "0"}, ["NUKI_TIMEOUT"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_READ_ONLY": "maybe"}, ["NUKI_READ_ONLY"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "ftp://nuki"}, ["NUKI_API_URL"]),
-        (["--demo", "--timeout", "-3"], {}, ["NUKI_TIMEOUT"]),
+        (["--demo", "--timeout", "-3"], {}, ["--timeout", "-3"]),
+        (["--demo", "--timeout", "soon"], {}, ["--timeout", "soon"]),
+        (["--demo", "--toolsets", "doors"], {}, ["--toolsets", "doors"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://[::1"}, ["NUKI_API_URL", "http://[::1", "IPv6"]),
+        (["--demo", "--api-url", "http://[::1"], {}, ["--api-url", "http://[::1"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "https://api nuki.io"}, ["NUKI_API_URL", "space"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://127.0.0.1:99999"}, ["NUKI_API_URL", "Port"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://127.0.0.1/api?x=1"}, ["NUKI_API_URL", "?"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://:8080"}, ["NUKI_API_URL", "host"]),
+        ([], {"NUKI_API_TOKEN": "t\u201d"}, ["NUKI_API_TOKEN", "U+201D", "position 2"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_MCP_AUTH_TOKEN": "s\u00e9cret"}, ["NUKI_MCP_AUTH_TOKEN", "U+00E9"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_AUDIT_LOG": "~no-such-user-7f3a/audit.jsonl"}, ["NUKI_AUDIT_LOG"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_DEVICES": " , ,"}, ["NUKI_DEVICES"]),
         (["--demo", "--confirm", "never"], {}, ["--confirm", "never"]),
         (["--demo", "--unlock-everything"], {}, ["--unlock-everything"]),
         (["--demo", "--transport", "carrier-pigeon"], {}, ["--transport"]),
         (["--demo", "--port", "http"], {}, ["--port"]),
         (["--demo", "--port", "70000"], {}, ["--port"]),
-        (["--demo", "--allowed-hosts", "https://mcp.example.com/"], {}, ["NUKI_MCP_ALLOWED_HOSTS"]),
+        (["--demo", "--allowed-hosts", "https://mcp.example.com/"], {}, ["--allowed-hosts"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_MCP_ALLOWED_HOSTS": "https://mcp.example.com/"}, ["NUKI_MCP_ALLOWED_HOSTS"]),
     ],
 )
 def test_a_bad_setting_or_flag_is_one_line_on_stderr_and_exit_code_2(
@@ -87,6 +100,12 @@ def test_a_bad_setting_or_flag_is_one_line_on_stderr_and_exit_code_2(
 ) -> None:
     run = run_cli(tmp_path, *args, **env)
     assert_one_line_usage_error(run, *names)
+
+
+def test_a_token_with_a_pasted_curly_quote_is_refused_without_showing_the_token(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, NUKI_API_TOKEN="\u201c0f3a9c1e7b2d4e5f-secret-part\u201d")
+    assert_one_line_usage_error(run, "NUKI_API_TOKEN", "U+201C", "position 1")
+    assert "secret-part" not in run.stderr
 
 
 def test_an_unwritable_audit_log_is_a_start_up_error(tmp_path: Path) -> None:
