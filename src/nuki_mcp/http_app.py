@@ -7,7 +7,9 @@ explicit `NUKI_MCP_ALLOWED_HOSTS` list; without them the SDK would accept any Ho
 
 from __future__ import annotations
 
+import errno
 import hmac
+import socket
 from typing import TYPE_CHECKING, Final
 
 from starlette.datastructures import Headers
@@ -51,6 +53,28 @@ def transport_security(host: str, allowed_hosts: tuple[str, ...]) -> TransportSe
         hosts += [name, f"{name}:*"]
         origins += [f"http://{name}", f"http://{name}:*", f"https://{name}", f"https://{name}:*"]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port for uvicorn, or `SettingsError` with one line saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    where = endpoint_url(host, port).removesuffix(MCP_PATH)
+    try:
+        return socket.create_server((host, port), family=family)
+    except socket.gaierror:
+        raise SettingsError(
+            f"Cannot listen on {where}: {host!r} is not a known host name; use --host 127.0.0.1."
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = "the port is already in use (another nuki-mcp, or another server); choose another with --port"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            why = f"{host} is not an address of this machine; use --host 127.0.0.1"
+        elif exc.errno == errno.EACCES:
+            why = "ports below 1024 need administrator rights; choose another with --port"
+        else:
+            why = f"{exc.strerror or exc}; choose another --host or --port"
+        raise SettingsError(f"Cannot listen on {where}: {why}.") from None
 
 
 def check_http_settings(settings: Settings, host: str) -> None:
