@@ -298,3 +298,22 @@ def test_the_http_server_warns_at_start_up_about_a_nuki_devices_entry_that_names
     assert response.status_code == 200
     assert len(warnings) == 1
     assert "NUKI_DEVICES entry 'Frnt Door' names no device" in warnings[0]
+
+
+def test_make_demo_serves_on_the_port_given_as_port(tmp_path: Path) -> None:
+    port = _free_port()
+    repo = Path(__file__).resolve().parent.parent
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "demo", f"PORT={port}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+        check=True,
+    )
+    command = dry_run.stdout.strip().splitlines()[-1].split()
+    assert Path(command[0]).name == "nuki-mcp"
+    with nuki_mcp_process(command[1:], _cli_env(tmp_path)) as served:
+        response = httpx2.post(served.url, json=INITIALIZE, headers=MCP_HEADERS, timeout=10)
+    assert served.url == f"http://127.0.0.1:{port}/mcp"
+    assert response.status_code == 200
