@@ -6,8 +6,16 @@ client redacts the token (and any `Bearer …` credential) from everything Nuki 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Generator
+from contextlib import contextmanager
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -109,3 +117,55 @@ async def test_a_device_name_that_merely_mentions_a_bearer_is_left_alone(tmp_pat
     async with harness.client() as client:
         details = await call_ok(client, "get_smartlock", {"smartlock": str(CELLAR_ID)})
     assert details["name"] == "Bearer of keys"
+
+
+# --- over a real socket: a fake Nuki that echoes the Authorization header it received ---------------
+
+
+class _EchoingNuki(BaseHTTPRequestHandler):
+    """Answers every request with a 400 whose detailMessage quotes the request's Authorization header."""
+
+    def do_GET(self) -> None:
+        header = self.headers.get("Authorization", "")
+        status, kind = 400, "application/json"
+        body = json.dumps({"detailMessage": f"Invalid header Authorization: {header}"}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@contextmanager
+def echoing_nuki() -> Generator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoingNuki)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=60)
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_the_cli_never_prints_the_token_that_nuki_echoed_back(tmp_path: Path, command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUKI_")}
+    env.update(XDG_STATE_HOME=str(tmp_path / "state"), NUKI_API_TOKEN=CANARY_TOKEN)
+    with echoing_nuki() as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "nuki_mcp", command, "--api-url", url, "--timeout", "5"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert "Invalid header Authorization: Bearer [redacted]" in done.stderr
+    assert CANARY_TOKEN not in done.stderr + done.stdout
