@@ -27,7 +27,7 @@ from nuki_mcp.config import CliOverrides, Settings, SettingsError, load_settings
 from nuki_mcp.http_app import (
     DEFAULT_HOST,
     DEFAULT_PORT,
-    bind_listener,
+    bind_listeners,
     build_http_app,
     check_http_settings,
     endpoint_url,
@@ -237,7 +237,7 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
     from nuki_mcp.server import create_server
 
     # Bound here, before any banner: a port in use is one line and exit code 2, not a uvicorn traceback.
-    listener = bind_listener(host, port)
+    listeners = bind_listeners(host, port)
     app = build_http_app(create_server(settings), settings, host)
     _warn_about_allow_list(settings)
     shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
@@ -247,8 +247,11 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
         sys.stderr.flush()
     logger.info("Serving MCP over Streamable HTTP at %s", url)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
-    with listener:
-        uvicorn.Server(config).run(sockets=[listener])
+    try:
+        uvicorn.Server(config).run(sockets=listeners)
+    finally:
+        for listener in listeners:
+            listener.close()
 
 
 def demo_help(url: str, *, auth: bool) -> str:

@@ -55,17 +55,26 @@ def transport_security(host: str, allowed_hosts: tuple[str, ...]) -> TransportSe
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
-def bind_listener(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port for uvicorn, or `SettingsError` with one line saying why not."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+def bind_listeners(host: str, port: int) -> list[socket.socket]:
+    """Sockets listening on every address of host:port, for uvicorn; or `SettingsError` in one line.
+
+    Like asyncio's own `create_server(host=...)`: a name such as `localhost` gets a socket per
+    address it resolves to (127.0.0.1 and ::1), so clients that try IPv6 first still connect.
+    """
     where = endpoint_url(host, port).removesuffix(MCP_PATH)
     try:
-        return socket.create_server((host, port), family=family)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror:
         raise SettingsError(
             f"Cannot listen on {where}: {host!r} is not a known host name; use --host 127.0.0.1."
         ) from None
+    listeners: list[socket.socket] = []
+    try:
+        for family, address in dict.fromkeys((family, address) for family, _, _, _, address in infos):
+            listeners.append(socket.create_server(address, family=family))
     except OSError as exc:
+        for listener in listeners:
+            listener.close()
         if exc.errno == errno.EADDRINUSE:
             why = "the port is already in use (another nuki-mcp, or another server); choose another with --port"
         elif exc.errno == errno.EADDRNOTAVAIL:
@@ -75,6 +84,7 @@ def bind_listener(host: str, port: int) -> socket.socket:
         else:
             why = f"{exc.strerror or exc}; choose another --host or --port"
         raise SettingsError(f"Cannot listen on {where}: {why}.") from None
+    return listeners
 
 
 def check_http_settings(settings: Settings, host: str) -> None:
