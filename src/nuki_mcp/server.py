@@ -119,7 +119,7 @@ class NukiServer(CompactSchemaServer):
         super().__init__(
             SERVER_NAME, title="Nuki smart locks", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan
         )
-        self._settings = settings
+        self._nuki_settings = settings
         self._hidden_writes: frozenset[str] | None = None
 
     async def call_tool(
@@ -162,10 +162,10 @@ class NukiServer(CompactSchemaServer):
 
     async def _write_tools_hidden_by_read_only(self) -> frozenset[str]:
         """The write tools the enabled toolsets would list without read-only mode (worked out on first need)."""
-        if not self._settings.read_only:
+        if not self._nuki_settings.read_only:
             return frozenset()
         if self._hidden_writes is None:
-            writable = self._settings.model_copy(update={"read_only": False})
+            writable = self._nuki_settings.model_copy(update={"read_only": False})
             scratch = MCPServer[AppState]("scratch")
             for toolset, register in TOOLSETS.items():
                 if toolset in writable.toolsets:
