@@ -61,6 +61,16 @@ async def test_a_schema_violation_is_one_sentence_naming_the_argument_and_what_i
     assert harness.sim.requests == []
 
 
+async def test_an_argument_without_a_range_in_its_schema_is_explained_by_its_description(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    arguments: Json = {"smartlock": "Front Door", "name": "Plumber", "type": "keypad_code", "code": "12x456"}
+    async with harness.client() as client:
+        error = await call_error(client, "create_smartlock_auth", arguments)
+    assert error.startswith("Invalid argument for create_smartlock_auth: code should be a valid integer")
+    assert "(Keypad code (keypad_code only): exactly 6 digits 1-9 (no 0), not starting with 12" in error
+    assert "12x456" not in error
+
+
 async def test_several_schema_violations_are_named_in_the_same_sentence(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     async with harness.client() as client:

@@ -66,7 +66,14 @@ def _allowed(error: ErrorDetails, schema: JsonValue) -> str:
     if error["type"] in ("literal_error", "enum", "missing") or not isinstance(schema, dict):
         return ""
     phrase = _phrase(schema)
-    return f" (allowed: {phrase})" if phrase else ""
+    if phrase:
+        return f" (allowed: {phrase})"
+    description = schema.get("description")
+    if isinstance(description, str) and description.strip():
+        # The description's first sentence says what the argument takes, in the words the model already read.
+        first = " ".join(description.split()).split(". ")[0].rstrip(".")
+        return f" ({first[:157]}...)" if len(first) > 160 else f" ({first})"
+    return ""
 
 
 def _phrase(schema: Mapping[str, JsonValue]) -> str | None:
