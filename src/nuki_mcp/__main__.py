@@ -238,16 +238,16 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
 
     # Bound here, before any banner: a port in use is one line and exit code 2, not a uvicorn traceback.
     listeners = bind_listeners(host, port)
-    app = build_http_app(create_server(settings), settings, host)
-    _warn_about_allow_list(settings)
-    shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
-    url = endpoint_url(shown, port)
-    if settings.demo:
-        sys.stderr.write(demo_help(url, auth=settings.mcp_auth_token is not None))
-        sys.stderr.flush()
-    logger.info("Serving MCP over Streamable HTTP at %s", url)
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
     try:
+        app = build_http_app(create_server(settings), settings, host)
+        _warn_about_allow_list(settings)
+        shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
+        url = endpoint_url(shown, port)
+        if settings.demo:
+            sys.stderr.write(demo_help(url, auth=settings.mcp_auth_token is not None))
+            sys.stderr.flush()
+        logger.info("Serving MCP over Streamable HTTP at %s", url)
+        config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
         uvicorn.Server(config).run(sockets=listeners)
     finally:
         for listener in listeners:
