@@ -85,6 +85,7 @@ def test_without_a_token_the_server_does_not_start_and_names_nuki_api_token(tmp_
         ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://127.0.0.1/api?x=1"}, ["NUKI_API_URL", "?"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://:8080"}, ["NUKI_API_URL", "host"]),
         ([], {"NUKI_API_TOKEN": "t\u201d"}, ["NUKI_API_TOKEN", "U+201D", "position 2"]),
+        ([], {"NUKI_API_TOKEN": '"abc"'}, ["NUKI_API_TOKEN", "U+0022 QUOTATION MARK", "position 1"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_MCP_AUTH_TOKEN": "s\u00e9cret"}, ["NUKI_MCP_AUTH_TOKEN", "U+00E9"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_AUDIT_LOG": "~no-such-user-7f3a/audit.jsonl"}, ["NUKI_AUDIT_LOG"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_DEVICES": " , ,"}, ["NUKI_DEVICES"]),

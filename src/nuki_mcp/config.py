@@ -150,10 +150,10 @@ def _url_problem(value: str) -> str | None:
     return None
 
 
-def _parse_secret(raw: str, name: str, fix: str) -> str:
+def _parse_secret(raw: str, name: str, fix: str, *, quotes: bool = True) -> str:
     """A token as it goes into an HTTP header: printable ASCII, no spaces; the message never shows it."""
     for position, char in enumerate(raw, start=1):
-        if not " " < char < "\x7f":
+        if not " " < char < "\x7f" or (not quotes and char in "\"'`"):
             what = (
                 "a space" if char == " " else f"the character U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
             )
@@ -214,7 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
             "NUKI_API_TOKEN is not set; create an API token in Nuki Web (menu API) and set it, "
             "or try the simulated account with --demo."
         )
-    token = _parse_secret(token, "NUKI_API_TOKEN", "copy the token from Nuki Web (menu API) again")
+    token = _parse_secret(token, "NUKI_API_TOKEN", "copy the token from Nuki Web (menu API) again", quotes=False)
     api_url, api_url_name = pick(flags.api_url, "--api-url", "NUKI_API_URL")
     toolsets, toolsets_name = pick(flags.toolsets, "--toolsets", "NUKI_TOOLSETS")
     devices, devices_name = pick(flags.devices, "--devices", "NUKI_DEVICES")
