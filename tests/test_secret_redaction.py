@@ -102,13 +102,11 @@ async def test_any_bearer_credential_in_nukis_words_is_redacted_not_only_this_se
 async def test_a_successful_answer_that_contains_the_token_is_shown_redacted(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     harness.sim.set_device_fields(CELLAR_ID, name=f"Cellar {CANARY_TOKEN}")
-    harness.sim.set_device_fields(FRONT_DOOR_ID, name="Front Bearer 1234567890abcdef")
     async with harness.client() as client:
         listing = await call_ok(client, "list_smartlocks")
     names = [device["name"] for device in rows(listing, "devices")]
     assert CANARY_TOKEN not in dumps(listing)
     assert "Cellar [redacted]" in names
-    assert "Front Bearer [redacted]" in names
 
 
 async def test_a_device_name_that_merely_mentions_a_bearer_is_left_alone(tmp_path: Path) -> None:

@@ -435,28 +435,31 @@ class SecretRedactor:
 
     Every answer passes through here once, in the one request path: an error body that echoes the
     request's `Authorization` header (a misconfigured proxy, a verbose error page) would otherwise
-    show the token to the agent in Nuki's own words.
+    show the token to the agent in Nuki's own words. The token itself is replaced in every body; any
+    other `Bearer …` credential only in error bodies, where echoed headers turn up (scanning every
+    large log page for the pattern would cost more than the rest of a request's own work).
     """
 
     def __init__(self, token: str) -> None:
         spellings = {token, json.dumps(token)[1:-1]} if len(token) >= 4 else set[str]()
         self._secrets = sorted((s.encode() for s in spellings if s), key=len, reverse=True)
 
-    def text(self, content: bytes) -> bytes:
+    def text(self, content: bytes, *, error: bool) -> bytes:
         for secret in self._secrets:
-            content = content.replace(secret, REDACTED.encode())
-        return _BEARER.sub(rb"\1 " + REDACTED.encode(), content)
+            content = content.replace(secret, _REDACTED)
+        return _BEARER.sub(rb"\1 " + _REDACTED, content) if error else content
 
     def response(self, response: httpx2.Response) -> httpx2.Response:
         """`response` itself when it holds no secret, else a copy whose body has every secret replaced."""
         content = response.content
-        redacted = self.text(content)
+        redacted = self.text(content, error=not response.is_success)
         if redacted == content:
             return response
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _BODY_HEADERS]
         return httpx2.Response(response.status_code, headers=headers, content=redacted, request=response.request)
 
 
+_REDACTED: Final = REDACTED.encode()
 # The body is replaced by decoded bytes of another length: these would describe the old one.
 _BODY_HEADERS: Final = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 
