@@ -42,8 +42,10 @@ typecheck: $(STAMP)
 test: lint typecheck mcp-checks
 	$(BIN)/python -m pytest
 
+# `make demo PORT=8123` when 8000 is taken.
+PORT ?= 8000
 demo: $(STAMP)
-	$(BIN)/nuki-mcp --demo --transport http --host 127.0.0.1 --port 8000
+	$(BIN)/nuki-mcp --demo --transport http --host 127.0.0.1 --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

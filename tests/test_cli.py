@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +18,8 @@ from typing import ClassVar
 import pytest
 
 from nuki_mcp import __version__
-from nuki_mcp.__main__ import UsageError, demo_help, parse_args
+from nuki_mcp.__main__ import EXIT_CODES_HELP, UsageError, demo_help, parse_args
+from nuki_mcp.demo.household import FRONT_DOOR_ID, GARAGE_ID
 
 DEADLINE_S = 60.0
 
@@ -73,13 +75,27 @@ def test_without_a_token_the_server_does_not_start_and_names_nuki_api_token(tmp_
         ([], {"NUKI_API_TOKEN": "t", "NUKI_TIMEOUT": "0"}, ["NUKI_TIMEOUT"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_READ_ONLY": "maybe"}, ["NUKI_READ_ONLY"]),
         ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "ftp://nuki"}, ["NUKI_API_URL"]),
-        (["--demo", "--timeout", "-3"], {}, ["NUKI_TIMEOUT"]),
+        (["--demo", "--timeout", "-3"], {}, ["--timeout", "-3"]),
+        (["--demo", "--timeout", "soon"], {}, ["--timeout", "soon"]),
+        (["--demo", "--toolsets", "doors"], {}, ["--toolsets", "doors"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://[::1"}, ["NUKI_API_URL", "http://[::1", "IPv6"]),
+        (["--demo", "--api-url", "http://[::1"], {}, ["--api-url", "http://[::1"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "https://api nuki.io"}, ["NUKI_API_URL", "space"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://127.0.0.1:99999"}, ["NUKI_API_URL", "Port"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://127.0.0.1/api?x=1"}, ["NUKI_API_URL", "?"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "http://:8080"}, ["NUKI_API_URL", "host"]),
+        ([], {"NUKI_API_TOKEN": "t\u201d"}, ["NUKI_API_TOKEN", "U+201D", "position 2"]),
+        ([], {"NUKI_API_TOKEN": '"abc"'}, ["NUKI_API_TOKEN", "U+0022 QUOTATION MARK", "position 1"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_MCP_AUTH_TOKEN": "s\u00e9cret"}, ["NUKI_MCP_AUTH_TOKEN", "U+00E9"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_AUDIT_LOG": "~no-such-user-7f3a/audit.jsonl"}, ["NUKI_AUDIT_LOG"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_DEVICES": " , ,"}, ["NUKI_DEVICES"]),
         (["--demo", "--confirm", "never"], {}, ["--confirm", "never"]),
         (["--demo", "--unlock-everything"], {}, ["--unlock-everything"]),
         (["--demo", "--transport", "carrier-pigeon"], {}, ["--transport"]),
         (["--demo", "--port", "http"], {}, ["--port"]),
         (["--demo", "--port", "70000"], {}, ["--port"]),
-        (["--demo", "--allowed-hosts", "https://mcp.example.com/"], {}, ["NUKI_MCP_ALLOWED_HOSTS"]),
+        (["--demo", "--allowed-hosts", "https://mcp.example.com/"], {}, ["--allowed-hosts"]),
+        ([], {"NUKI_API_TOKEN": "t", "NUKI_MCP_ALLOWED_HOSTS": "https://mcp.example.com/"}, ["NUKI_MCP_ALLOWED_HOSTS"]),
     ],
 )
 def test_a_bad_setting_or_flag_is_one_line_on_stderr_and_exit_code_2(
@@ -87,6 +103,12 @@ def test_a_bad_setting_or_flag_is_one_line_on_stderr_and_exit_code_2(
 ) -> None:
     run = run_cli(tmp_path, *args, **env)
     assert_one_line_usage_error(run, *names)
+
+
+def test_a_token_with_a_pasted_curly_quote_is_refused_without_showing_the_token(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, NUKI_API_TOKEN="\u201c0f3a9c1e7b2d4e5f-secret-part\u201d")
+    assert_one_line_usage_error(run, "NUKI_API_TOKEN", "U+201C", "position 1")
+    assert "secret-part" not in run.stderr
 
 
 def test_an_unwritable_audit_log_is_a_start_up_error(tmp_path: Path) -> None:
@@ -179,6 +201,72 @@ def test_check_reports_which_toolsets_a_limited_token_allows(tmp_path: Path) -> 
     assert "Account: not readable" in run.stdout
     verdicts = {line.split()[0]: line.split()[1] for line in run.stdout.splitlines() if line.startswith("  ")}
     assert verdicts == {"devices": "yes", "auths": "no", "logs": "no", "webhooks": "no", "account": "no"}
+
+
+def test_check_exits_2_when_nuki_cannot_be_reached(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    run = run_cli(tmp_path, "check", "--api-url", closed, "--timeout", "1", NUKI_API_TOKEN="t")
+    assert run.code == 2
+    assert run.stderr_lines[-1].startswith("nuki-mcp: error: Cannot reach the Nuki API at 127.0.0.1")
+
+
+# --- NUKI_DEVICES against the account ---------------------------------------------------------------
+
+
+def test_check_counts_only_the_devices_the_allow_list_lets_through(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "--demo", "check", "--devices", f"Front Door,{GARAGE_ID}")
+    assert run.code == 0, run.stderr
+    assert "Devices: 2 (NUKI_DEVICES allows 2 of the account's 5)" in run.stdout
+    assert "NUKI_DEVICES entry" not in run.stdout
+
+
+def test_check_reports_an_allow_list_entry_that_names_no_device_and_exits_2(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "--demo", "check", NUKI_DEVICES="Front Door,Front")
+    assert run.code == 2
+    assert "Devices: 1 (NUKI_DEVICES allows 1 of the account's 5)" in run.stdout
+    assert (
+        "NUKI_DEVICES entry 'Front' names no device (an entry is a whole name or an id), so nothing is allowed "
+        f"through it; did you mean Front Door ({FRONT_DOOR_ID})?"
+    ) in run.stdout.splitlines()
+
+
+def test_check_reports_an_allow_list_entry_that_names_several_devices(tmp_path: Path) -> None:
+    shed = {"accountId": 1, "type": 4, "name": "Shed", "authId": 1}
+    routes: dict[str, tuple[int, object]] = {
+        "/smartlock": (200, [{**shed, "smartlockId": 17}, {**shed, "smartlockId": 18}]),
+    }
+    with fake_nuki(routes) as url:
+        run = run_cli(tmp_path, "check", "--api-url", url, "--devices", "shed", NUKI_API_TOKEN="t")
+    assert run.code == 2
+    assert "Devices: 2 (NUKI_DEVICES allows 2 of the account's 2)" in run.stdout
+    assert "NUKI_DEVICES entry 'shed' names 2 devices (Shed (17), Shed (18)), so it allows all of them" in run.stdout
+
+
+def test_audit_refuses_to_run_on_an_allow_list_entry_that_names_no_device(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "--demo", "audit", "--devices", "Front Door,Frnt Door")
+    assert run.code == 2
+    assert run.stdout == ""
+    assert len(run.stderr_lines) == 1, run.stderr
+    assert run.stderr.startswith("nuki-mcp: error: NUKI_DEVICES entry 'Frnt Door' names no device")
+
+
+def test_the_stdio_server_warns_at_start_up_about_an_allow_list_entry_that_names_no_device(tmp_path: Path) -> None:
+    run = run_cli(tmp_path, "--demo", NUKI_DEVICES="Front Door,Frnt Door")
+    warnings = [line for line in run.stderr_lines if "WARNING" in line]
+    assert run.code == 0, run.stderr
+    assert len(warnings) == 1, run.stderr
+    assert "NUKI_DEVICES entry 'Frnt Door' names no device" in warnings[0]
+    assert run.stdout == ""
+
+
+def test_the_help_of_check_and_audit_shows_the_shared_exit_codes(tmp_path: Path) -> None:
+    def unwrapped(text: str) -> str:  # argparse wraps lines, also after a hyphen
+        return "".join(text.split())
+
+    helps = [unwrapped(run_cli(tmp_path, command, "--help").stdout) for command in ("check", "audit")]
+    assert all(unwrapped(EXIT_CODES_HELP) in text for text in helps), helps
 
 
 # --- HTTP binding rules (the server never starts, so these are quick) -----------------------------

@@ -186,7 +186,7 @@ def test_audit_flags_are_parsed_into_the_command_line_arguments() -> None:
     ("args", "env", "names"),
     [
         (["audit"], {}, ["NUKI_API_TOKEN"]),
-        (["audit", "--demo", "--timeout", "soon"], {}, ["NUKI_TIMEOUT"]),
+        (["audit", "--demo", "--timeout", "soon"], {}, ["--timeout", "soon"]),
         (["audit", "--demo", "--min-severity", "fatal"], {}, ["--min-severity", "fatal"]),
         (["audit"], {"NUKI_API_TOKEN": "t", "NUKI_API_URL": "ftp://nuki"}, ["NUKI_API_URL"]),
     ],

@@ -184,7 +184,7 @@ def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def nuki_mcp_process(args: list[str], env: dict[str, str]) -> Generator[ServedProcess]:
-    """Run `nuki-mcp` and wait (bounded) for uvicorn's "running on" line on its stderr."""
+    """Run `nuki-mcp` and wait (bounded) for its "Serving MCP over Streamable HTTP" line on stderr."""
     process = subprocess.Popen(
         [sys.executable, "-m", "nuki_mcp", *args],
         stdin=subprocess.DEVNULL,
@@ -232,9 +232,9 @@ def _wait_until_serving(lines: queue.Queue[str | None], seen: list[str]) -> str:
         if line is None:
             raise AssertionError("nuki-mcp exited before serving:\n" + "".join(seen))
         seen.append(line)
-        if "Uvicorn running on " in line:
-            address = line.split("Uvicorn running on ", 1)[1].split()[0]
-            return f"{address}/mcp"
+        # Logged once the port is bound and listening: connections from here on are accepted.
+        if "Serving MCP over Streamable HTTP at " in line:
+            return line.split("Serving MCP over Streamable HTTP at ", 1)[1].split()[0]
 
 
 def test_the_http_transport_binds_127_0_0_1_by_default(tmp_path: Path) -> None:
@@ -265,3 +265,55 @@ async def test_the_served_process_requires_the_auth_token_and_never_logs_it(tmp_
     assert refused.status_code == 401
     assert listing["total"] == 5
     assert token not in "".join(served.stderr)
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_2_before_any_banner(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "nuki_mcp", "--demo", "--transport", "http", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=_cli_env(tmp_path),
+            timeout=DEADLINE_S,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"nuki-mcp: error: Cannot listen on http://127.0.0.1:{port}: the port is already in use (another "
+        "nuki-mcp, or another server); choose another with --port."
+    ]
+    assert done.stdout == ""
+
+
+def test_the_http_server_warns_at_start_up_about_a_nuki_devices_entry_that_names_no_device(tmp_path: Path) -> None:
+    port = _free_port()
+    env = _cli_env(tmp_path, NUKI_DEVICES="Front Door,Frnt Door")
+    with nuki_mcp_process(["--demo", "--transport", "http", "--port", str(port)], env) as served:
+        response = httpx2.post(served.url, json=INITIALIZE, headers=MCP_HEADERS, timeout=10)
+    warnings = [line for line in served.stderr if "WARNING" in line]
+    assert response.status_code == 200
+    assert len(warnings) == 1
+    assert "NUKI_DEVICES entry 'Frnt Door' names no device" in warnings[0]
+
+
+def test_make_demo_serves_on_the_port_given_as_port(tmp_path: Path) -> None:
+    port = _free_port()
+    repo = Path(__file__).resolve().parent.parent
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "demo", f"PORT={port}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+        check=True,
+    )
+    command = dry_run.stdout.strip().splitlines()[-1].split()
+    assert Path(command[0]).name == "nuki-mcp"
+    with nuki_mcp_process(command[1:], _cli_env(tmp_path)) as served:
+        response = httpx2.post(served.url, json=INITIALIZE, headers=MCP_HEADERS, timeout=10)
+    assert served.url == f"http://127.0.0.1:{port}/mcp"
+    assert response.status_code == 200

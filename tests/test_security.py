@@ -231,7 +231,8 @@ async def test_the_api_token_appears_in_no_output_log_line_or_audit_line_of_any_
                 )
             broken = {**arguments, "smartlock": "no such door"} if "smartlock" in arguments else {"limit": -1}
             outputs.append(dumps((await client.call_tool(name, broken)).model_dump()))
-        for fault in (Fault(kind="timeout"), Fault(status=401), Fault.html(502, times=10), Fault(kind="drop")):
+        echo = Fault.json(400, f"Invalid header Authorization: Bearer {CANARY_TOKEN}")
+        for fault in (Fault(kind="timeout"), Fault(status=401), Fault.html(502, times=10), Fault(kind="drop"), echo):
             harness.sim.add_fault(fault)
             outputs.append(dumps((await client.call_tool("get_smartlock", {"smartlock": "Cellar"})).model_dump()))
             harness.sim.clear_faults()

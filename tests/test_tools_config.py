@@ -319,7 +319,7 @@ async def test_invalid_values_are_schema_errors_and_nothing_is_sent(tmp_path: Pa
     harness = Harness(tmp_path)
     async with harness.client() as client:
         error = await call_error(client, tool, {"smartlock": "Front Door", **arguments})
-    assert "validation error" in error
+    assert error.startswith(f"Invalid argument for {tool}: ")
     assert harness.sim.requests == []
 
 

@@ -74,6 +74,19 @@ async def test_get_smartlock_decodes_state_settings_and_supported_actions(tmp_pa
     assert obj(opener, "settings")["ring_to_open_timeout_min"] == 20
 
 
+@pytest.mark.parametrize(
+    ("name", "battery_type"),
+    [("Cellar", "alkali"), ("Building Entrance", "alkali"), ("Front Door", "accumulator"), ("Back Door", "fixed")],
+)
+async def test_get_smartlock_names_the_battery_type_even_for_code_zero_alkali(
+    tmp_path: Path, name: str, battery_type: str
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        details = await call_ok(client, "get_smartlock", {"smartlock": name})
+    assert obj(details, "settings")["battery_type"] == battery_type
+
+
 async def test_sync_smartlock_asks_nuki_to_reread_the_device(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     async with harness.client() as client:

@@ -3,9 +3,9 @@
 Settings problems and bad flags are one line on stderr and exit code 2, never a traceback. Logs go to
 stderr; on stdio, stdout belongs to the protocol and nothing else is written to it.
 
-`nuki-mcp audit` exits 0 without critical findings, 1 with at least one (whatever `--min-severity`
-hides from the listing, so cron and CI see every critical problem), and 2 on errors: bad settings,
-or Nuki unreachable or rejecting the token (one line on stderr).
+`check` and `audit` share their exit codes (`EXIT_CODES_HELP`, shown in the help of both). A
+`NUKI_DEVICES` entry that names no device or several is a warning when serving and exit code 2 for
+`check` and `audit`: an allow-list that silently allows less (or more) than meant is a setting to fix.
 """
 
 from __future__ import annotations
@@ -17,18 +17,35 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 import anyio
 
 from nuki_mcp import __version__
 from nuki_mcp.audit import SEVERITIES, Severity
 from nuki_mcp.config import CliOverrides, Settings, SettingsError, load_settings
-from nuki_mcp.http_app import DEFAULT_HOST, DEFAULT_PORT, build_http_app, check_http_settings, endpoint_url, is_loopback
+from nuki_mcp.http_app import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    bind_listeners,
+    build_http_app,
+    check_http_settings,
+    endpoint_url,
+    is_loopback,
+)
+
+if TYPE_CHECKING:
+    from nuki_mcp.nuki.client import NukiClient
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_CODES_HELP = (
+    f"Exit codes of check and audit: {EXIT_OK} all is well; {EXIT_FAILED} the answer is no: Nuki rejects "
+    "the token (check) or there is at least one critical finding, even one --min-severity hides (audit); "
+    f"{EXIT_USAGE} it could not run as configured: a bad flag or setting, a NUKI_DEVICES entry that names no "
+    "device or several, or Nuki unreachable or failing (audit: also rejecting the token)."
+)
 
 logger = logging.getLogger("nuki_mcp")
 
@@ -99,14 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="host names clients use to reach a non-loopback bind (NUKI_MCP_ALLOWED_HOSTS)",
     )
     commands = parser.add_subparsers(dest="command", metavar="{check,audit}")
-    check = commands.add_parser("check", help="verify the API token and show what its scopes allow")
+    check = commands.add_parser(
+        "check",
+        help="verify the API token and show what its scopes allow",
+        description="Verify the API token, show whose account it is, how many devices NUKI_DEVICES lets "
+        "through, and which toolsets the token's scopes allow.",
+        epilog=EXIT_CODES_HELP,
+    )
     _add_settings_flags(check)
     audit = commands.add_parser(
         "audit",
         help="audit the configuration of every device; exit 1 if anything is critical",
-        description="Audit the configuration of the Nuki devices and their authorizations. Exit code 0: "
-        "no critical findings; 1: at least one critical finding (even if --min-severity hides it); "
-        "2: an error (settings, or Nuki unreachable or rejecting the token).",
+        description="Audit the configuration of the Nuki devices (within NUKI_DEVICES) and their authorizations.",
+        epilog=EXIT_CODES_HELP,
     )
     _add_settings_flags(audit)
     audit.add_argument("--json", action="store_true", dest="json_output", help="print the report as JSON")
@@ -186,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.transport == "http":
             _serve_http(settings, args.host, args.port)
         else:
+            _warn_about_allow_list(settings)
             _serve_stdio(settings)
     except (UsageError, SettingsError) as exc:
         _fail(str(exc))
@@ -213,15 +236,22 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
 
     from nuki_mcp.server import create_server
 
-    app = build_http_app(create_server(settings), settings, host)
-    shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
-    url = endpoint_url(shown, port)
-    if settings.demo:
-        sys.stderr.write(demo_help(url, auth=settings.mcp_auth_token is not None))
-        sys.stderr.flush()
-    logger.info("Serving MCP over Streamable HTTP at %s", url)
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run()
+    # Bound here, before any banner: a port in use is one line and exit code 2, not a uvicorn traceback.
+    listeners = bind_listeners(host, port)
+    try:
+        app = build_http_app(create_server(settings), settings, host)
+        _warn_about_allow_list(settings)
+        shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
+        url = endpoint_url(shown, port)
+        if settings.demo:
+            sys.stderr.write(demo_help(url, auth=settings.mcp_auth_token is not None))
+            sys.stderr.flush()
+        logger.info("Serving MCP over Streamable HTTP at %s", url)
+        config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
+        uvicorn.Server(config).run(sockets=listeners)
+    finally:
+        for listener in listeners:
+            listener.close()
 
 
 def demo_help(url: str, *, auth: bool) -> str:
@@ -254,10 +284,9 @@ def _own_command() -> str:
     return str(launched.absolute()) if launched.name == "nuki-mcp" else "nuki-mcp"
 
 
-def _check(settings: Settings) -> int:
-    from nuki_mcp.check import check_token
-    from nuki_mcp.nuki.client import NukiClient
-    from nuki_mcp.nuki.errors import NukiError
+def _nuki_client(settings: Settings, *, quick: bool = False) -> NukiClient:
+    """A client for `check`, `audit` and the start-up checks; `quick`: one try, at most 5 s."""
+    from nuki_mcp.nuki.client import NukiClient, RetryPolicy
 
     token = settings.api_token.get_secret_value() if settings.api_token is not None else ""
     transport = None
@@ -265,20 +294,50 @@ def _check(settings: Settings) -> int:
         from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
 
         token, transport = DEMO_TOKEN, NukiSimulator().transport()
+    timeout = min(settings.timeout, 5.0) if quick else settings.timeout
+    retry = RetryPolicy(max_retries=0) if quick else None
+    return NukiClient(token, base_url=settings.api_url, timeout=timeout, transport=transport, retry=retry)
+
+
+def _warn_about_allow_list(settings: Settings) -> None:
+    """Serving: say on stderr when a NUKI_DEVICES entry names no device or several (never stops the server)."""
+    if not settings.devices:
+        return
+    from nuki_mcp.check import allow_list_problems
+    from nuki_mcp.nuki.errors import NukiError
+
+    async def run() -> None:
+        async with _nuki_client(settings, quick=True) as client:
+            try:
+                devices = await client.list_smartlocks()
+            except NukiError as exc:
+                logger.warning("Could not check NUKI_DEVICES against the account: %s", exc)
+                return
+        for problem in allow_list_problems(settings.devices, devices):
+            logger.warning("%s", problem)
+
+    anyio.run(run)
+
+
+def _check(settings: Settings) -> int:
+    from nuki_mcp.check import check_token
+    from nuki_mcp.nuki.errors import NukiError
 
     async def run() -> int:
-        async with NukiClient(token, base_url=settings.api_url, timeout=settings.timeout, transport=transport) as c:
+        async with _nuki_client(settings) as client:
             try:
-                report = await check_token(c, api_url=settings.api_url, demo=settings.demo)
+                report = await check_token(
+                    client, api_url=settings.api_url, demo=settings.demo, allow_list=settings.devices
+                )
             except NukiError as exc:
                 _fail(str(exc))
-                return EXIT_FAILED
+                return EXIT_USAGE
         if not report.token_works:
             _fail(report.lines()[0])
             return EXIT_FAILED
         sys.stdout.write("\n".join(report.lines()) + "\n")
         sys.stdout.flush()
-        return EXIT_OK
+        return EXIT_USAGE if report.allow_list_problems else EXIT_OK
 
     return anyio.run(run)
 
@@ -286,22 +345,21 @@ def _check(settings: Settings) -> int:
 def _audit(settings: Settings, *, as_json: bool, min_severity: Severity) -> int:
     from nuki_mcp.audit.collect import collect_audit
     from nuki_mcp.audit.render import render_json, render_text
+    from nuki_mcp.check import allow_list_problems
     from nuki_mcp.clock import SystemClock
     from nuki_mcp.guard import DeviceAllowList
-    from nuki_mcp.nuki.client import NukiClient
     from nuki_mcp.nuki.errors import NukiError
 
-    token = settings.api_token.get_secret_value() if settings.api_token is not None else ""
-    transport = None
-    if settings.demo:
-        from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
-
-        token, transport = DEMO_TOKEN, NukiSimulator().transport()
     clock = SystemClock()
 
     async def run() -> int:
-        async with NukiClient(token, base_url=settings.api_url, timeout=settings.timeout, transport=transport) as c:
+        async with _nuki_client(settings) as c:
             try:
+                problems = allow_list_problems(settings.devices, await c.list_smartlocks()) if settings.devices else []
+                if problems:
+                    for problem in problems:
+                        _fail(problem)
+                    return EXIT_USAGE  # an audit of other devices than meant would mislead
                 report = await collect_audit(
                     c, now=clock.now(), allow_list=DeviceAllowList(settings.devices), min_severity=min_severity
                 )

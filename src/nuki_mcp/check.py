@@ -6,13 +6,15 @@ write-only toolsets cannot be probed without changing something, so the report s
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 from nuki_mcp.config import ToolsetName
+from nuki_mcp.guard import DeviceAllowList
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.errors import NukiAuthError, NukiForbiddenError
+from nuki_mcp.nuki.models import Smartlock
 
 T = TypeVar("T")
 
@@ -36,6 +38,9 @@ class CheckReport:
     account_email: str | None = None
     device_count: int | None = None
     allowed: dict[ToolsetName, bool] = field(default_factory=dict[ToolsetName, bool])
+    allow_list: tuple[str, ...] = ()
+    account_device_count: int | None = None
+    allow_list_problems: tuple[str, ...] = ()
 
     @property
     def token_works(self) -> bool:
@@ -54,16 +59,19 @@ class CheckReport:
         else:
             email = f" <{self.account_email}>" if self.account_email else ""
             account = f"{self.account_name or '(no name)'}{email}"
-        devices = (
-            "not readable (the token lacks the smartlock scope)"
-            if self.device_count is None
-            else str(self.device_count)
-        )
+        if self.device_count is None:
+            devices = "not readable (the token lacks the smartlock scope)"
+        elif self.allow_list:
+            devices = f"{self.device_count} (NUKI_DEVICES allows {self.device_count} of the account's "
+            devices += f"{self.account_device_count})"
+        else:
+            devices = str(self.device_count)
         width = max(len(name) for name in PROBES)
         lines = [
             f"The Nuki API token works ({where}).",
             f"Account: {account}",
             f"Devices: {devices}",
+            *self.allow_list_problems,
             "Toolsets the token's scopes allow:",
         ]
         for name, probe in PROBES.items():
@@ -77,9 +85,20 @@ class CheckReport:
         return lines
 
 
-async def check_token(client: NukiClient, *, api_url: str, demo: bool = False) -> CheckReport:
-    """Probe the Nuki API with one read per toolset. Errors other than 401/403 propagate as `NukiError`."""
-    devices = await _probe(client.list_smartlocks)
+async def check_token(
+    client: NukiClient, *, api_url: str, demo: bool = False, allow_list: tuple[str, ...] = ()
+) -> CheckReport:
+    """Probe the Nuki API with one read per toolset. Errors other than 401/403 propagate as `NukiError`.
+
+    Devices are counted within the allow-list (`allow_list`, NUKI_DEVICES), and its entries that name
+    no device or several are reported.
+    """
+    everything = await _probe(client.list_smartlocks)
+    devices = (
+        None
+        if everything is None
+        else [d for d in everything if DeviceAllowList(allow_list).allows(d.smartlock_id, d.name)]
+    )
     auths = await _probe(client.list_account_auths)
     logs = await _probe(lambda: client.list_account_logs(limit=1))
     webhooks = await _probe(client.list_decentral_webhooks)
@@ -90,6 +109,9 @@ async def check_token(client: NukiClient, *, api_url: str, demo: bool = False) -
         account_name=None if account is None else account.name,
         account_email=None if account is None else account.email,
         device_count=None if devices is None else len(devices),
+        allow_list=allow_list,
+        account_device_count=None if everything is None else len(everything),
+        allow_list_problems=() if everything is None else tuple(allow_list_problems(allow_list, everything)),
         allowed={
             "devices": devices is not None,
             "auths": auths is not None,
@@ -105,3 +127,33 @@ async def _probe(call: Callable[[], Awaitable[T]]) -> T | None:
         return await call()
     except (NukiAuthError, NukiForbiddenError):
         return None
+
+
+def allow_list_problems(allow_list: Sequence[str], devices: Sequence[Smartlock]) -> list[str]:
+    """One sentence per NUKI_DEVICES entry that names no device of the account, or several."""
+    problems: list[str] = []
+    for entry in allow_list:
+        hits = [d for d in devices if _names(entry, d)]
+        if len(hits) > 1:
+            problems.append(
+                f"NUKI_DEVICES entry {entry!r} names {len(hits)} devices ({_listing(hits)}), so it allows "
+                "all of them; name the one you mean by its id."
+            )
+        elif not hits:
+            folded = entry.strip().casefold()
+            close = [d for d in devices if folded and folded in d.name.casefold()]
+            hint = f"did you mean {_listing(close)}?" if close else f"the devices are: {_listing(devices)}."
+            problems.append(
+                f"NUKI_DEVICES entry {entry!r} names no device (an entry is a whole name or an id), so "
+                f"nothing is allowed through it; {hint}"
+            )
+    return problems
+
+
+def _names(entry: str, device: Smartlock) -> bool:
+    return DeviceAllowList((entry,)).allows(device.smartlock_id, device.name)
+
+
+def _listing(devices: Sequence[Smartlock], most: int = 8) -> str:
+    shown = ", ".join(f"{d.name} ({d.smartlock_id})" for d in devices[:most]) or "none"
+    return shown + (f" and {len(devices) - most} more" if len(devices) > most else "")

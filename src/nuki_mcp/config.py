@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -80,49 +82,88 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{name} must be true or false, not {raw!r}.")
 
 
-def _parse_toolsets(raw: str) -> frozenset[ToolsetName]:
+def _parse_toolsets(raw: str, name: str) -> frozenset[ToolsetName]:
     names = [part.strip().lower() for part in raw.split(",") if part.strip()]
     if not names:
-        raise SettingsError("NUKI_TOOLSETS is empty; name at least one of: " + ", ".join(ALL_TOOLSETS) + ".")
+        raise SettingsError(f"{name} is empty; name at least one of: " + ", ".join(ALL_TOOLSETS) + ".")
     if names == ["all"]:
         return frozenset(ALL_TOOLSETS)
     chosen: set[ToolsetName] = set()
-    for name in names:
-        match = _TOOLSET_BY_NAME.get(name)
+    for toolset in names:
+        match = _TOOLSET_BY_NAME.get(toolset)
         if match is None:
             raise SettingsError(
-                f"NUKI_TOOLSETS names an unknown toolset {name!r}; choose from: all, " + ", ".join(ALL_TOOLSETS) + "."
+                f"{name} names an unknown toolset {toolset!r}; choose from: all, " + ", ".join(ALL_TOOLSETS) + "."
             )
         chosen.add(match)
     return frozenset(chosen)
 
 
-def _parse_confirm(raw: str) -> ConfirmMode:
+def _parse_confirm(raw: str, name: str) -> ConfirmMode:
     value = raw.strip().lower()
     for mode in get_args(ConfirmMode):
         if value == mode:
             return mode
-    raise SettingsError(f"NUKI_CONFIRM must be auto, elicit or off, not {raw!r}.")
+    raise SettingsError(f"{name} must be auto, elicit or off, not {raw!r}.")
 
 
-def _parse_timeout(raw: str) -> float:
+def _parse_timeout(raw: str, name: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"NUKI_TIMEOUT must be a number of seconds, not {raw!r}.") from None
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}.") from None
     if not 0 < value <= 120:
-        raise SettingsError(f"NUKI_TIMEOUT must be between 0 and 120 seconds, not {raw!r}.")
+        raise SettingsError(f"{name} must be between 0 and 120 seconds, not {raw!r}.")
     return value
 
 
-def _parse_url(raw: str) -> str:
+def _parse_url(raw: str, name: str) -> str:
     value = raw.strip().rstrip("/")
     if not value.startswith(("https://", "http://")):
-        raise SettingsError(f"NUKI_API_URL must start with https:// (or http:// for a local test server), not {raw!r}.")
+        raise SettingsError(f"{name} must start with https:// (or http:// for a local test server), not {raw!r}.")
+    problem = _url_problem(value)
+    if problem is not None:
+        raise SettingsError(f"{name} is not a usable URL ({problem}): {raw!r}; give a base URL like {DEFAULT_API_URL}.")
     return value
 
 
-def _parse_allowed_hosts(raw: str) -> tuple[str, ...]:
+def _url_problem(value: str) -> str | None:
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return "it contains a space or an invisible character"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        return str(exc).rstrip(".")
+    if not parts.hostname:
+        return "there is no host name"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "a base URL has no ? or # part"
+    if port == 0:
+        return "port 0 cannot be reached"
+    import httpx2  # the client's own parser has the last word; imported late, as the CLI starts faster without
+
+    try:
+        httpx2.URL(value)
+    except httpx2.InvalidURL as exc:
+        return str(exc).rstrip(".")
+    return None
+
+
+def _parse_secret(raw: str, name: str, fix: str, *, quotes: bool = True) -> str:
+    """A token as it goes into an HTTP header: printable ASCII, no spaces; the message never shows it."""
+    for position, char in enumerate(raw, start=1):
+        if not " " < char < "\x7f" or (not quotes and char in "\"'`"):
+            what = (
+                "a space" if char == " " else f"the character U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+            )
+            raise SettingsError(
+                f"{name} contains {what} at position {position}, which no token has; {fix}, without quotes or spaces."
+            )
+    return raw
+
+
+def _parse_allowed_hosts(raw: str, name: str) -> tuple[str, ...]:
     hosts: list[str] = []
     for part in raw.split(","):
         host = part.strip().lower()
@@ -130,11 +171,31 @@ def _parse_allowed_hosts(raw: str) -> tuple[str, ...]:
             continue
         if "/" in host or any(c.isspace() for c in host):
             raise SettingsError(
-                "NUKI_MCP_ALLOWED_HOSTS takes host names such as mcp.example.com (no scheme or path), "
-                f"not {part.strip()!r}."
+                f"{name} takes host names such as mcp.example.com (no scheme or path), not {part.strip()!r}."
             )
         hosts.append(host)
     return tuple(hosts)
+
+
+def _parse_devices(raw: str, name: str) -> tuple[str, ...]:
+    devices = tuple(d.strip() for d in raw.split(",") if d.strip())
+    if raw.strip() and not devices:
+        # An allow-list that lost all its entries must not silently mean "every device".
+        raise SettingsError(f"{name} lists no device ({raw!r}); name devices by id or name, comma-separated.")
+    return devices
+
+
+def _parse_audit_log(raw: str | None, name: str, env: Mapping[str, str], demo: bool) -> Path | None:
+    if raw is None:
+        path = default_audit_log_path(env)
+        # Simulated writes must not mix with the audit trail of real doors.
+        return path.with_name("demo-audit.jsonl") if demo else path
+    if raw.strip() in {"-", ""}:
+        return None
+    try:
+        return Path(raw.strip()).expanduser()
+    except RuntimeError:  # "~user/..." for a user that does not exist
+        raise SettingsError(f"{name} starts with a home directory that does not exist: {raw!r}.") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | None = None) -> Settings:
@@ -142,8 +203,9 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
     env = os.environ if env is None else env
     flags = flags or CliOverrides()
 
-    def pick(flag: str | None, var: str) -> str | None:
-        return flag if flag is not None else env.get(var)
+    def pick(flag: str | None, flag_name: str, var: str) -> tuple[str | None, str]:
+        """The value and the name to quote in an error: the flag's when given, else the variable's."""
+        return (flag, flag_name) if flag is not None else (env.get(var), var)
 
     # --demo talks only to the built-in simulator: a real token is neither needed nor kept.
     token = "" if flags.demo else env.get("NUKI_API_TOKEN", "").strip()
@@ -152,36 +214,30 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
             "NUKI_API_TOKEN is not set; create an API token in Nuki Web (menu API) and set it, "
             "or try the simulated account with --demo."
         )
-    api_url = pick(flags.api_url, "NUKI_API_URL")
-    toolsets = pick(flags.toolsets, "NUKI_TOOLSETS")
-    devices = pick(flags.devices, "NUKI_DEVICES")
-    confirm = pick(flags.confirm, "NUKI_CONFIRM")
-    audit_log = pick(flags.audit_log, "NUKI_AUDIT_LOG")
-    timeout = pick(flags.timeout, "NUKI_TIMEOUT")
+    token = _parse_secret(token, "NUKI_API_TOKEN", "copy the token from Nuki Web (menu API) again", quotes=False)
+    api_url, api_url_name = pick(flags.api_url, "--api-url", "NUKI_API_URL")
+    toolsets, toolsets_name = pick(flags.toolsets, "--toolsets", "NUKI_TOOLSETS")
+    devices, devices_name = pick(flags.devices, "--devices", "NUKI_DEVICES")
+    confirm, confirm_name = pick(flags.confirm, "--confirm", "NUKI_CONFIRM")
+    audit_log, audit_log_name = pick(flags.audit_log, "--audit-log", "NUKI_AUDIT_LOG")
+    timeout, timeout_name = pick(flags.timeout, "--timeout", "NUKI_TIMEOUT")
     read_only_raw = env.get("NUKI_READ_ONLY")
     read_only = flags.read_only or (read_only_raw is not None and _parse_bool("NUKI_READ_ONLY", read_only_raw))
-    mcp_auth = env.get("NUKI_MCP_AUTH_TOKEN", "").strip()
-    allowed_hosts = pick(flags.allowed_hosts, "NUKI_MCP_ALLOWED_HOSTS")
-
-    if audit_log is None:
-        audit_path: Path | None = default_audit_log_path(env)
-        if flags.demo:  # simulated writes must not mix with the audit trail of real doors
-            audit_path = audit_path.with_name("demo-audit.jsonl")
-    elif audit_log.strip() in {"-", ""}:
-        audit_path = None
-    else:
-        audit_path = Path(audit_log.strip()).expanduser()
+    mcp_auth = _parse_secret(
+        env.get("NUKI_MCP_AUTH_TOKEN", "").strip(), "NUKI_MCP_AUTH_TOKEN", "set it to a long random ASCII secret"
+    )
+    allowed_hosts, allowed_hosts_name = pick(flags.allowed_hosts, "--allowed-hosts", "NUKI_MCP_ALLOWED_HOSTS")
 
     return Settings(
         api_token=SecretStr(token) if token else None,
-        api_url=_parse_url(api_url) if api_url else DEFAULT_API_URL,
-        toolsets=_parse_toolsets(toolsets) if toolsets is not None else DEFAULT_TOOLSETS,
+        api_url=_parse_url(api_url, api_url_name) if api_url else DEFAULT_API_URL,
+        toolsets=_parse_toolsets(toolsets, toolsets_name) if toolsets is not None else DEFAULT_TOOLSETS,
         read_only=read_only,
-        devices=tuple(d.strip() for d in devices.split(",") if d.strip()) if devices else (),
-        confirm=_parse_confirm(confirm) if confirm is not None else "auto",
-        audit_log=audit_path,
-        timeout=_parse_timeout(timeout) if timeout is not None else 10.0,
+        devices=_parse_devices(devices, devices_name) if devices else (),
+        confirm=_parse_confirm(confirm, confirm_name) if confirm is not None else "auto",
+        audit_log=_parse_audit_log(audit_log, audit_log_name, env, flags.demo),
+        timeout=_parse_timeout(timeout, timeout_name) if timeout is not None else 10.0,
         mcp_auth_token=SecretStr(mcp_auth) if mcp_auth else None,
-        allowed_hosts=_parse_allowed_hosts(allowed_hosts) if allowed_hosts else (),
+        allowed_hosts=_parse_allowed_hosts(allowed_hosts, allowed_hosts_name) if allowed_hosts else (),
         demo=flags.demo,
     )

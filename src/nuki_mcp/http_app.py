@@ -7,7 +7,9 @@ explicit `NUKI_MCP_ALLOWED_HOSTS` list; without them the SDK would accept any Ho
 
 from __future__ import annotations
 
+import errno
 import hmac
+import socket
 from typing import TYPE_CHECKING, Final
 
 from starlette.datastructures import Headers
@@ -51,6 +53,38 @@ def transport_security(host: str, allowed_hosts: tuple[str, ...]) -> TransportSe
         hosts += [name, f"{name}:*"]
         origins += [f"http://{name}", f"http://{name}:*", f"https://{name}", f"https://{name}:*"]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def bind_listeners(host: str, port: int) -> list[socket.socket]:
+    """Sockets listening on every address of host:port, for uvicorn; or `SettingsError` in one line.
+
+    Like asyncio's own `create_server(host=...)`: a name such as `localhost` gets a socket per
+    address it resolves to (127.0.0.1 and ::1), so clients that try IPv6 first still connect.
+    """
+    where = endpoint_url(host, port).removesuffix(MCP_PATH)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise SettingsError(
+            f"Cannot listen on {where}: {host!r} is not a known host name; use --host 127.0.0.1."
+        ) from None
+    listeners: list[socket.socket] = []
+    try:
+        for family, address in dict.fromkeys((family, address) for family, _, _, _, address in infos):
+            listeners.append(socket.create_server(address, family=family))
+    except OSError as exc:
+        for listener in listeners:
+            listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            why = "the port is already in use (another nuki-mcp, or another server); choose another with --port"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            why = f"{host} is not an address of this machine; use --host 127.0.0.1"
+        elif exc.errno == errno.EACCES:
+            why = "ports below 1024 need administrator rights; choose another with --port"
+        else:
+            why = f"{exc.strerror or exc}; choose another --host or --port"
+        raise SettingsError(f"Cannot listen on {where}: {why}.") from None
+    return listeners
 
 
 def check_http_settings(settings: Settings, host: str) -> None:

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Final
 
 import httpx2
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.request_state import RequestStateSecurity
+from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolResult, GetPromptResult, InputRequiredResult
+from mcp.types.jsonrpc import INVALID_PARAMS
+from pydantic import ValidationError
 
 from nuki_mcp import __version__
+from nuki_mcp.argument_errors import argument_error
 from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
 from nuki_mcp.context import AppState
@@ -92,22 +98,95 @@ def create_server(
             finally:
                 holder.state = None
 
-    server = WriteRecordingServer(
-        SERVER_NAME,
-        title="Nuki smart locks",
-        version=__version__,
-        instructions=INSTRUCTIONS,
-        lifespan=lifespan,
-        # An elicitation answered on the 2026-07-28 era comes back in a retry carrying this sealed state;
-        # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
-        request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
-    )
+    server = NukiServer(settings, lifespan)
     for name, register in TOOLSETS.items():
         if name in settings.toolsets:
             register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
     return server
+
+
+class NukiServer(WriteRecordingServer):
+    """The SDK's server, with the refusals an agent can act on where the SDK's own would mislead it.
+
+    Arguments that do not fit the schema get one sentence instead of pydantic's text (which quotes the
+    rejected value, perhaps an admin PIN); a write tool called in read-only mode is refused as such,
+    not as an unknown tool; a prompt called with an argument it does not take is invalid params.
+    """
+
+    def __init__(
+        self, settings: Settings, lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]
+    ) -> None:
+        super().__init__(
+            SERVER_NAME,
+            title="Nuki smart locks",
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            lifespan=lifespan,
+            # An elicitation answered on the 2026-07-28 era comes back in a retry carrying this sealed state;
+            # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
+            request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
+        )
+        self._nuki_settings = settings
+        self._hidden_writes: frozenset[str] | None = None
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, object], context: Context[AppState, object] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc, UnexpectedToolError):
+                raise
+            # Only argument validation ends in a ToolError caused by a ValidationError (see `Tool.run`).
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(await self._argument_error(name, exc.__cause__)) from exc.__cause__
+            if str(exc) == f"Unknown tool: {name}" and name in await self._write_tools_hidden_by_read_only():
+                refusal = (
+                    f"This server is read-only (NUKI_READ_ONLY), so {name} and every other change are "
+                    "switched off; only reading tools work."
+                )
+                self.record_refusal(name, arguments, context, refusal)
+                raise ToolError(refusal) from None
+            raise
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, object] | None = None, context: Context[AppState, object] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        prompts = {prompt.name: prompt for prompt in await self.list_prompts()}
+        prompt = prompts.get(name)
+        if prompt is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt {name!r}; the prompts are: {', '.join(sorted(prompts))}.")
+        known = {argument.name for argument in prompt.arguments or []}
+        unknown = sorted(set(arguments or {}) - known)
+        if unknown:
+            takes = f"only {', '.join(sorted(known))}" if known else "no arguments"
+            raise MCPError(
+                INVALID_PARAMS, f"Prompt {name} takes {takes}, not {', '.join(unknown)}; call it without them."
+            )
+        return await super().get_prompt(name, arguments, context)
+
+    async def _argument_error(self, tool: str, error: ValidationError) -> str:
+        schemas = {t.name: t.input_schema for t in await self.list_tools()}
+        return argument_error(tool, error.errors(include_url=False, include_input=False), schemas.get(tool, {}))
+
+    async def _write_tools_hidden_by_read_only(self) -> frozenset[str]:
+        """The write tools the enabled toolsets would list without read-only mode (worked out on first need)."""
+        if not self._nuki_settings.read_only:
+            return frozenset()
+        if self._hidden_writes is None:
+            writable = self._nuki_settings.model_copy(update={"read_only": False})
+            scratch = MCPServer[AppState]("scratch")
+            for toolset, register in TOOLSETS.items():
+                if toolset in writable.toolsets:
+                    register(scratch, writable)
+            self._hidden_writes = frozenset(
+                tool.name
+                for tool in await scratch.list_tools()
+                if tool.annotations is not None and tool.annotations.read_only_hint is False
+            )
+        return self._hidden_writes
 
 
 def _token(settings: Settings) -> str:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Self, TypeVar, cast
+from typing import Final, Self, TypeVar, cast
 
 import httpx2
 from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
@@ -71,7 +73,8 @@ QueryValue = str | int | bool | None
 class RetryPolicy:
     """When and how long to wait before trying a request again.
 
-    Reads (GET) are retried on connection errors, timeouts, 429 and 502/503/504. Writes are retried
+    Reads (GET) are retried on connection errors, timeouts, 429 and 500/502/503/504 (Nuki's 5xx are
+    transient, REFERENCE §6.1). Writes are retried
     only when the connection could not be made, i.e. the request provably never left this machine:
     after any ambiguous failure a second unlatch could open a door twice.
     """
@@ -80,7 +83,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 30.0
-    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
     def backoff(self, attempt: int, jitter: float) -> float:
         """Exponential backoff with jitter; `jitter` is a number in [0, 1)."""
@@ -118,6 +121,7 @@ class NukiClient:
         self._retry = retry or RetryPolicy()
         self._clock: Clock = clock or SystemClock()
         self._jitter = jitter
+        self._redactor = SecretRedactor(token)
         self._http = httpx2.AsyncClient(
             base_url=base_url,
             headers={
@@ -201,6 +205,7 @@ class NukiClient:
             problem = "The connection to the Nuki API dropped before an answer arrived"
             return _ambiguous(NukiConnectionError, problem, "", is_read)
         logger.debug("%s %s -> %d", method, path, response.status_code)
+        response = self._redactor.response(response)
         if response.is_success:
             return response
         api_error = _status_error(response, is_read, self._clock.now)
@@ -419,6 +424,45 @@ class NukiClient:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+REDACTED: Final = "[redacted]"
+# A bearer credential anywhere in a body: "Bearer <token>", as a server echoing the request headers writes it.
+_BEARER = re.compile(rb"(?i)\b(bearer)(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}")
+
+
+class SecretRedactor:
+    """Removes the API token from what Nuki says, before any of it reaches a result, error or log line.
+
+    Every answer passes through here once, in the one request path: an error body that echoes the
+    request's `Authorization` header (a misconfigured proxy, a verbose error page) would otherwise
+    show the token to the agent in Nuki's own words. The token itself is replaced in every body; any
+    other `Bearer …` credential only in error bodies, where echoed headers turn up (scanning every
+    large log page for the pattern would cost more than the rest of a request's own work).
+    """
+
+    def __init__(self, token: str) -> None:
+        spellings = {token, json.dumps(token)[1:-1]} if len(token) >= 4 else set[str]()
+        self._secrets = sorted((s.encode() for s in spellings if s), key=len, reverse=True)
+
+    def text(self, content: bytes, *, error: bool) -> bytes:
+        for secret in self._secrets:
+            content = content.replace(secret, _REDACTED)
+        return _BEARER.sub(rb"\1 " + _REDACTED, content) if error else content
+
+    def response(self, response: httpx2.Response) -> httpx2.Response:
+        """`response` itself when it holds no secret, else a copy whose body has every secret replaced."""
+        content = response.content
+        redacted = self.text(content, error=not response.is_success)
+        if redacted == content:
+            return response
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _BODY_HEADERS]
+        return httpx2.Response(response.status_code, headers=headers, content=redacted, request=response.request)
+
+
+_REDACTED: Final = REDACTED.encode()
+# The body is replaced by decoded bytes of another length: these would describe the old one.
+_BODY_HEADERS: Final = frozenset({"content-length", "content-encoding", "transfer-encoding"})
+
 
 T = TypeVar("T")
 

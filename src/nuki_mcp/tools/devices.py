@@ -110,7 +110,9 @@ def _settings(device: Smartlock) -> DeviceSettingsView:
     door = device.smartdoor_advanced_config
     opener = device.opener_advanced_config
     advanced = lock or door
-    battery_type = (lock and lock.battery_type) or (door and door.battery_type) or (opener and opener.battery_type)
+    # Not `a or b`: code 0 is alkali, a value like any other.
+    battery_types = [c.battery_type for c in (lock, door, opener) if c is not None and c.battery_type is not None]
+    battery_type = battery_types[0] if battery_types else None
     return DeviceSettingsView(
         auto_lock=advanced.auto_lock if advanced else None,
         auto_lock_timeout_s=advanced.auto_lock_timeout if advanced else None,

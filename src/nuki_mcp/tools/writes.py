@@ -267,17 +267,20 @@ class WriteRecordingServer(CompactSchemaServer):
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             # The SDK re-raises a tool's own ToolError wrapped in one that names the tool.
-            if not (isinstance(exc, RecordedToolError) or isinstance(exc.__cause__, RecordedToolError)):
-                self._record_refusal(name, arguments, context, _refusal_detail(exc))
+            recorded = isinstance(exc, RecordedToolError) or isinstance(exc.__cause__, RecordedToolError)
+            if not recorded and self._is_write_tool(name):
+                self.record_refusal(name, arguments, context, _refusal_detail(exc))
             raise
         except MCPError as exc:  # the client failed to answer the confirmation question
-            self._record_refusal(name, arguments, context, exc.error.message)
+            if self._is_write_tool(name):
+                self.record_refusal(name, arguments, context, exc.error.message)
             raise
 
-    def _record_refusal(
+    def record_refusal(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None, detail: str
     ) -> None:
-        if context is not None and self._is_write_tool(name):
+        """Record that the write tool `name` was refused before anything was sent."""
+        if context is not None:
             app_state(context).guard.audit.decision(
                 tool=name,
                 device=None,
