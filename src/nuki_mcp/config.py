@@ -15,7 +15,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 ToolsetName = Literal["devices", "actions", "config", "auths", "logs", "webhooks", "advanced", "account", "audit"]
-ConfirmMode = Literal["auto", "elicit", "off"]
+ConfirmMode = Literal["auto", "elicit", "passkey", "off"]
 
 ALL_TOOLSETS: tuple[ToolsetName, ...] = get_args(ToolsetName)
 DEFAULT_TOOLSETS: frozenset[ToolsetName] = frozenset(t for t in ALL_TOOLSETS if t != "advanced")
@@ -44,6 +44,8 @@ class Settings(BaseModel):
     allowed_hosts: tuple[str, ...] = ()
     demo: bool = False
     confirmation_ttl_s: float = 120.0
+    approval_port: int = Field(default=0, ge=0, le=65535)
+    approval_wait: float = Field(default=60.0, ge=0, le=3600)
 
 
 class CliOverrides(BaseModel):
@@ -57,6 +59,8 @@ class CliOverrides(BaseModel):
     audit_log: str | None = None
     timeout: str | None = None
     allowed_hosts: str | None = None
+    approval_port: str | None = None
+    approval_wait: str | None = None
     demo: bool = False
 
 
@@ -102,7 +106,7 @@ def _parse_confirm(raw: str) -> ConfirmMode:
     for mode in get_args(ConfirmMode):
         if value == mode:
             return mode
-    raise SettingsError(f"NUKI_CONFIRM must be auto, elicit or off, not {raw!r}.")
+    raise SettingsError(f"NUKI_CONFIRM must be auto, elicit, passkey or off, not {raw!r}.")
 
 
 def _parse_timeout(raw: str) -> float:
@@ -112,6 +116,26 @@ def _parse_timeout(raw: str) -> float:
         raise SettingsError(f"NUKI_TIMEOUT must be a number of seconds, not {raw!r}.") from None
     if not 0 < value <= 120:
         raise SettingsError(f"NUKI_TIMEOUT must be between 0 and 120 seconds, not {raw!r}.")
+    return value
+
+
+def _parse_approval_port(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise SettingsError(f"NUKI_APPROVAL_PORT must be a port number (0 for a free one), not {raw!r}.")
+    return value
+
+
+def _parse_approval_wait(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"NUKI_APPROVAL_WAIT must be between 0 and 3600 seconds, not {raw!r}.")
     return value
 
 
@@ -162,6 +186,8 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
     read_only = flags.read_only or (read_only_raw is not None and _parse_bool("NUKI_READ_ONLY", read_only_raw))
     mcp_auth = env.get("NUKI_MCP_AUTH_TOKEN", "").strip()
     allowed_hosts = pick(flags.allowed_hosts, "NUKI_MCP_ALLOWED_HOSTS")
+    approval_port = pick(flags.approval_port, "NUKI_APPROVAL_PORT")
+    approval_wait = pick(flags.approval_wait, "NUKI_APPROVAL_WAIT")
 
     if audit_log is None:
         audit_path: Path | None = default_audit_log_path(env)
@@ -184,4 +210,6 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         mcp_auth_token=SecretStr(mcp_auth) if mcp_auth else None,
         allowed_hosts=_parse_allowed_hosts(allowed_hosts) if allowed_hosts else (),
         demo=flags.demo,
+        approval_port=_parse_approval_port(approval_port) if approval_port is not None else 0,
+        approval_wait=_parse_approval_wait(approval_wait) if approval_wait is not None else 60.0,
     )
