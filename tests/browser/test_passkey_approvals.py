@@ -231,6 +231,20 @@ async def test_the_page_refuses_to_be_framed_and_is_never_cached(chromium: Brows
         assert await rig.page.get_by_role("button", name="Deny").is_enabled()
 
 
+async def test_the_approval_page_fits_a_phone_screen(chromium: Browser, tmp_path: Path) -> None:
+    async with approval_rig(chromium, tmp_path, "phone") as rig:
+        await rig.page.set_viewport_size({"width": 360, "height": 740})
+        approval = await rig.store.create(unlock_request("The very long name of the back door to the garden shed"))
+        await rig.page.goto(rig.url(f"/approve/{approval.id}"))
+        assert await rig.page.evaluate("document.documentElement.scrollWidth") <= 360
+        for name in ("Approve with passkey", "Deny"):
+            box = await rig.page.get_by_role("button", name=name).bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 360
+            assert box["height"] >= 44  # a comfortable touch target
+
+
 async def test_no_challenge_or_assertion_material_reaches_a_log_line_or_an_audit_event(
     chromium: Browser, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
