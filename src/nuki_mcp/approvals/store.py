@@ -106,6 +106,11 @@ class ApprovalEvent:
     client_name: str | None = None
     credential_id: str | None = None
 
+    def describe(self) -> str:
+        """The audit trail's detail: the approval, what happened, and the passkey that approved it."""
+        by = f" with passkey {self.credential_id}" if self.credential_id and self.kind == "granted" else ""
+        return f"passkey approval {self.approval_id} {self.kind}{by}"
+
 
 ApprovalEvents = Callable[[ApprovalEvent], None]
 
