@@ -57,9 +57,16 @@ def find_browser(environ: dict[str, str] | None = None) -> Browser | None:
     on_path = shutil.which("chromium", path=env.get("PATH"))
     if on_path:
         return Browser(Path(on_path), {}, "chromium on PATH")
-    if _CACHED_EXECUTABLE.is_file():
-        return Browser(_CACHED_EXECUTABLE, _cache_env(env), f"cache ({NPM_PACKAGE})")
-    return None
+    return cached_npm_chromium(env)
+
+
+def cached_npm_chromium(environ: dict[str, str] | None = None) -> Browser | None:
+    """The npm build unpacked into the cache by an earlier `fetch_npm_chromium`, if it is there."""
+    if not _CACHED_EXECUTABLE.is_file():
+        return None
+    return Browser(
+        _CACHED_EXECUTABLE, _cache_env(dict(os.environ if environ is None else environ)), f"cache ({NPM_PACKAGE})"
+    )
 
 
 def _cache_env(env: dict[str, str]) -> dict[str, str]:

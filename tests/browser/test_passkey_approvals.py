@@ -17,7 +17,7 @@ import httpx2
 import pytest
 
 from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRefused, ApprovalRequest, approval_binding
-from scripts.browser import Browser
+from scripts.browser import Browser, cached_npm_chromium, fetch_npm_chromium
 from tests.browser.rig import ApprovalRig, approval_rig, assertion_parts, challenge_of
 
 pytestmark = pytest.mark.anyio
@@ -283,3 +283,17 @@ async def test_the_passkey_file_is_private_and_holds_no_private_key(chromium: Br
     assert entry["label"] == "test phone"
     assert set(entry) == {"credential_id", "public_key", "sign_count", "label", "created", "last_used"}
     assert os.listdir(tmp_path) == ["passkeys.json"]  # no temporary file left behind
+
+
+async def test_the_pinned_npm_chromium_enrols_and_approves_too(tmp_path: Path) -> None:
+    """The browser a machine without root or apt gets (scripts/browser.py), fetched into the cache if missing."""
+    cached = cached_npm_chromium() or fetch_npm_chromium()
+    async with approval_rig(cached, tmp_path, "npm-chromium") as rig:
+        credential_id = await rig.enrol()
+        approval = await rig.store.create(unlock_request())
+        await rig.page.goto(rig.url(f"/approve/{approval.id}"))
+        await rig.page.get_by_role("button", name="Approve with passkey").click()
+        await rig.browser.wait_for_status("Approved")
+        granted = await rig.store.get(approval.id)
+        assert granted is not None
+        assert (granted.state, granted.credential_id) == ("granted", credential_id)
