@@ -7,9 +7,19 @@ can be had the suite FAILS: a skipped browser suite proves nothing.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import pytest
+from playwright.async_api import Browser as PlaywrightBrowser
 
 from scripts.browser import Browser, BrowserUnavailable, fetch_npm_chromium, find_browser
+from tests.browser.rig import launched
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    # One event loop for the whole browser suite, so that one browser serves every test.
+    return "asyncio"
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +29,10 @@ def chromium() -> Browser:
         return found if found is not None else fetch_npm_chromium()
     except (BrowserUnavailable, OSError, RuntimeError) as exc:
         pytest.fail(f"No headless Chromium for the browser tests ({exc}); run `make browser` or set CHROME_BIN.")
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: Browser) -> AsyncGenerator[PlaywrightBrowser]:
+    """One headless Chromium for the session; each test gets its own context and virtual authenticator."""
+    async with launched(chromium) as running:
+        yield running

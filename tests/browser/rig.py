@@ -1,8 +1,9 @@
 """Playwright over a real headless Chromium with a CDP virtual authenticator, and the approval app on loopback.
 
-`browser_page` launches the browser (launch 30 s, actions 15 s) and gives a page whose WebAuthn calls are
-answered by a virtual platform authenticator (resident keys, user verification). Each use is bounded by a
-deadline for the whole test, and leaves a screenshot under the git-ignored `test-artifacts/`.
+`launched` starts the browser (launch 30 s; once per session, see conftest.py); `browser_page` gives a page
+in a fresh context (actions 15 s) whose WebAuthn calls are answered by its own virtual platform authenticator
+(resident keys, user verification). `approval_rig` bounds a whole test by one deadline. Every page leaves a
+screenshot under the git-ignored `test-artifacts/`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 import anyio
+from playwright.async_api import Browser as PlaywrightBrowser
 from playwright.async_api import CDPSession, Page, Request, async_playwright
 from pydantic import JsonValue, TypeAdapter
 
@@ -98,8 +100,8 @@ def _safe_name(name: str) -> str:
 
 
 @asynccontextmanager
-async def browser_page(chromium: Browser, artifact_name: str) -> AsyncGenerator[BrowserPage]:
-    """A page in a fresh headless Chromium with a virtual authenticator; a screenshot when done."""
+async def launched(chromium: Browser) -> AsyncGenerator[PlaywrightBrowser]:
+    """The headless Chromium, launched by Playwright with the flags this machine needs."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(chromium.executable),
@@ -109,40 +111,49 @@ async def browser_page(chromium: Browser, artifact_name: str) -> AsyncGenerator[
             timeout=LAUNCH_TIMEOUT_MS,
         )
         try:
-            context = await browser.new_context()
-            context.set_default_timeout(ACTION_TIMEOUT_MS)
-            page = await context.new_page()
-            cdp = await context.new_cdp_session(page)
-            await cdp_call(cdp, "WebAuthn.enable", {"enableUI": False})
-            added = await cdp_call(
-                cdp,
-                "WebAuthn.addVirtualAuthenticator",
-                {
-                    "options": {
-                        "protocol": "ctap2",
-                        "transport": "internal",
-                        "hasResidentKey": True,
-                        "hasUserVerification": True,
-                        "isUserVerified": True,
-                        "automaticPresenceSimulation": True,
-                    }
-                },
-            )
-            rig = BrowserPage(page, Authenticator(cdp, str(added["authenticatorId"])))
-
-            def on_request(request: Request) -> None:
-                rig.requested.append(request.url)
-                if request.method == "POST":
-                    rig.posted.append((request.url, request.post_data or ""))
-
-            page.on("request", on_request)
-            try:
-                yield rig
-            finally:
-                ARTIFACTS.mkdir(exist_ok=True)
-                await page.screenshot(path=str(ARTIFACTS / f"{_safe_name(artifact_name)}.png"), full_page=True)
+            yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def browser_page(browser: PlaywrightBrowser, artifact_name: str) -> AsyncGenerator[BrowserPage]:
+    """A page in a fresh browser context with its own virtual authenticator; a screenshot when done."""
+    context = await browser.new_context()
+    try:
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        page = await context.new_page()
+        cdp = await context.new_cdp_session(page)
+        await cdp_call(cdp, "WebAuthn.enable", {"enableUI": False})
+        added = await cdp_call(
+            cdp,
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )
+        rig = BrowserPage(page, Authenticator(cdp, str(added["authenticatorId"])))
+
+        def on_request(request: Request) -> None:
+            rig.requested.append(request.url)
+            if request.method == "POST":
+                rig.posted.append((request.url, request.post_data or ""))
+
+        page.on("request", on_request)
+        try:
+            yield rig
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / f"{_safe_name(artifact_name)}.png"), full_page=True)
+    finally:
+        await context.close()
 
 
 @dataclass
@@ -173,7 +184,7 @@ class ApprovalRig:
 
 
 @asynccontextmanager
-async def approval_rig(chromium: Browser, state_dir: Path, artifact_name: str) -> AsyncGenerator[ApprovalRig]:
+async def approval_rig(browser: PlaywrightBrowser, state_dir: Path, artifact_name: str) -> AsyncGenerator[ApprovalRig]:
     """Everything a browser approval test needs, under one deadline for the whole test."""
     with anyio.fail_after(TEST_DEADLINE_S):
         clock = ManualClock()
@@ -188,7 +199,7 @@ async def approval_rig(chromium: Browser, state_dir: Path, artifact_name: str) -
             approvals=store,
             enrolment=Enrolment(label="test phone", passkeys=passkeys),
         )
-        async with server.running(app), browser_page(chromium, artifact_name) as page:
+        async with server.running(app), browser_page(browser, artifact_name) as page:
             yield ApprovalRig(server, clock, store, passkeys, events, page)
 
 

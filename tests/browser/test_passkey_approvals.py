@@ -15,10 +15,11 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from playwright.async_api import Browser as PlaywrightBrowser
 
 from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRefused, ApprovalRequest, approval_binding
-from scripts.browser import Browser, cached_npm_chromium, fetch_npm_chromium
-from tests.browser.rig import ApprovalRig, approval_rig, assertion_parts, challenge_of
+from scripts.browser import cached_npm_chromium, fetch_npm_chromium
+from tests.browser.rig import ApprovalRig, approval_rig, assertion_parts, challenge_of, launched
 
 pytestmark = pytest.mark.anyio
 
@@ -57,9 +58,9 @@ async def post_as_page(rig: ApprovalRig, path: str, body: str) -> httpx2.Respons
 
 
 async def test_approving_with_the_enrolled_passkey_grants_the_approval_and_records_the_credential(
-    chromium: Browser, tmp_path: Path
+    browser: PlaywrightBrowser, tmp_path: Path
 ) -> None:
-    async with approval_rig(chromium, tmp_path, "approve") as rig:
+    async with approval_rig(browser, tmp_path, "approve") as rig:
         credential_id = await rig.enrol()
         assert await rig.browser.authenticator.credential_ids() == [credential_id]
         approval = await rig.store.create(unlock_request())
@@ -89,8 +90,8 @@ async def test_approving_with_the_enrolled_passkey_grants_the_approval_and_recor
         assert all(url.startswith(rig.server.base_url + "/") for url in rig.browser.requested)
 
 
-async def test_denying_needs_no_passkey_and_is_final(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "deny") as rig:
+async def test_denying_needs_no_passkey_and_is_final(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "deny") as rig:
         await rig.enrol()
         approval = await rig.store.create(unlock_request())
         await rig.page.goto(rig.url(f"/approve/{approval.id}"))
@@ -107,8 +108,10 @@ async def test_denying_needs_no_passkey_and_is_final(chromium: Browser, tmp_path
         assert [e.kind for e in rig.events] == ["created", "denied"]
 
 
-async def test_a_user_who_is_not_verified_leaves_the_approval_pending(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "user-not-verified") as rig:
+async def test_a_user_who_is_not_verified_leaves_the_approval_pending(
+    browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    async with approval_rig(browser, tmp_path, "user-not-verified") as rig:
         await rig.enrol()
         approval = await rig.store.create(unlock_request())
         await rig.browser.authenticator.set_user_verified(False)
@@ -124,8 +127,8 @@ async def test_a_user_who_is_not_verified_leaves_the_approval_pending(chromium: 
         assert await state_of(rig, approval.id) == "granted"
 
 
-async def test_a_passkey_that_is_not_enrolled_is_refused(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "not-enrolled") as rig:
+async def test_a_passkey_that_is_not_enrolled_is_refused(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "not-enrolled") as rig:
         credential_id = await rig.enrol()
         assert rig.passkeys.remove(credential_id)  # still in the authenticator, no longer enrolled
         approval = await rig.store.create(unlock_request())
@@ -138,9 +141,9 @@ async def test_a_passkey_that_is_not_enrolled_is_refused(chromium: Browser, tmp_
 
 
 async def test_a_replayed_assertion_is_refused_for_the_same_and_for_another_approval(
-    chromium: Browser, tmp_path: Path
+    browser: PlaywrightBrowser, tmp_path: Path
 ) -> None:
-    async with approval_rig(chromium, tmp_path, "replay") as rig:
+    async with approval_rig(browser, tmp_path, "replay") as rig:
         await rig.enrol()
         first = await rig.store.create(unlock_request())
         await rig.page.goto(rig.url(f"/approve/{first.id}"))
@@ -159,8 +162,8 @@ async def test_a_replayed_assertion_is_refused_for_the_same_and_for_another_appr
         assert await state_of(rig, second.id) == "pending"
 
 
-async def test_an_expired_approval_cannot_be_approved(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "expired") as rig:
+async def test_an_expired_approval_cannot_be_approved(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "expired") as rig:
         await rig.enrol()
         approval = await rig.store.create(unlock_request())
         await rig.page.goto(rig.url(f"/approve/{approval.id}"))
@@ -172,8 +175,10 @@ async def test_an_expired_approval_cannot_be_approved(chromium: Browser, tmp_pat
         assert [e.kind for e in rig.events] == ["created", "expired"]
 
 
-async def test_an_answer_that_arrives_after_the_approval_expired_is_refused(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "expired-midway") as rig:
+async def test_an_answer_that_arrives_after_the_approval_expired_is_refused(
+    browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    async with approval_rig(browser, tmp_path, "expired-midway") as rig:
         await rig.enrol()
         approval = await rig.store.create(unlock_request())
         await rig.page.goto(rig.url(f"/approve/{approval.id}"))
@@ -192,8 +197,10 @@ async def test_an_answer_that_arrives_after_the_approval_expired_is_refused(chro
         assert "granted" not in [e.kind for e in rig.events]
 
 
-async def test_forged_and_truncated_approval_links_show_nothing_to_approve(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "forged") as rig:
+async def test_forged_and_truncated_approval_links_show_nothing_to_approve(
+    browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    async with approval_rig(browser, tmp_path, "forged") as rig:
         await rig.enrol()
         approval = await rig.store.create(unlock_request())
         for forged in (approval.id[:-1], "A" * 32, approval.id + "x", "..%2F..%2Fpasskeys%2Fenrol"):
@@ -206,8 +213,10 @@ async def test_forged_and_truncated_approval_links_show_nothing_to_approve(chrom
         assert await state_of(rig, approval.id) == "pending"
 
 
-async def test_names_with_markup_or_bidi_characters_are_shown_as_text(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "escaping") as rig:
+async def test_names_with_markup_or_bidi_characters_are_shown_as_text(
+    browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    async with approval_rig(browser, tmp_path, "escaping") as rig:
         await rig.enrol()
         name = 'Door<img src=x onerror="document.title=1">\u202eroodkcab'
         approval = await rig.store.create(unlock_request(name))
@@ -218,8 +227,8 @@ async def test_names_with_markup_or_bidi_characters_are_shown_as_text(chromium: 
         assert await rig.page.title() == "nuki-mcp: approve an action"
 
 
-async def test_the_page_refuses_to_be_framed_and_is_never_cached(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "headers") as rig:
+async def test_the_page_refuses_to_be_framed_and_is_never_cached(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "headers") as rig:
         approval = await rig.store.create(unlock_request())
         response = await rig.page.goto(rig.url(f"/approve/{approval.id}"))
         assert response is not None
@@ -231,8 +240,8 @@ async def test_the_page_refuses_to_be_framed_and_is_never_cached(chromium: Brows
         assert await rig.page.get_by_role("button", name="Deny").is_enabled()
 
 
-async def test_the_approval_page_fits_a_phone_screen(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "phone") as rig:
+async def test_the_approval_page_fits_a_phone_screen(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "phone") as rig:
         await rig.page.set_viewport_size({"width": 360, "height": 740})
         approval = await rig.store.create(unlock_request("The very long name of the back door to the garden shed"))
         await rig.page.goto(rig.url(f"/approve/{approval.id}"))
@@ -246,10 +255,10 @@ async def test_the_approval_page_fits_a_phone_screen(chromium: Browser, tmp_path
 
 
 async def test_no_challenge_or_assertion_material_reaches_a_log_line_or_an_audit_event(
-    chromium: Browser, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    browser: PlaywrightBrowser, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with approval_rig(chromium, tmp_path, "canary") as rig:
+    async with approval_rig(browser, tmp_path, "canary") as rig:
         await rig.enrol()
         approval = await rig.store.create(unlock_request())
         await rig.page.goto(rig.url(f"/approve/{approval.id}"))
@@ -272,8 +281,8 @@ async def test_no_challenge_or_assertion_material_reaches_a_log_line_or_an_audit
     assert os.environ.get("NUKI_API_TOKEN", "") not in {*secrets}
 
 
-async def test_the_passkey_file_is_private_and_holds_no_private_key(chromium: Browser, tmp_path: Path) -> None:
-    async with approval_rig(chromium, tmp_path, "passkey-file") as rig:
+async def test_the_passkey_file_is_private_and_holds_no_private_key(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "passkey-file") as rig:
         credential_id = await rig.enrol()
     path = tmp_path / "passkeys.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -288,7 +297,7 @@ async def test_the_passkey_file_is_private_and_holds_no_private_key(chromium: Br
 async def test_the_pinned_npm_chromium_enrols_and_approves_too(tmp_path: Path) -> None:
     """The browser a machine without root or apt gets (scripts/browser.py), fetched into the cache if missing."""
     cached = cached_npm_chromium() or fetch_npm_chromium()
-    async with approval_rig(cached, tmp_path, "npm-chromium") as rig:
+    async with launched(cached) as npm_browser, approval_rig(npm_browser, tmp_path, "npm-chromium") as rig:
         credential_id = await rig.enrol()
         approval = await rig.store.create(unlock_request())
         await rig.page.goto(rig.url(f"/approve/{approval.id}"))

@@ -11,19 +11,19 @@ from pathlib import Path
 import anyio
 import pytest
 from anyio.streams.text import TextReceiveStream
+from playwright.async_api import Browser as PlaywrightBrowser
 
 from nuki_mcp.approvals.app import LoopbackServer, build_approval_app
 from nuki_mcp.approvals.passkeys import PasskeyStore
 from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRequest, MemoryApprovalStore, approval_binding
 from nuki_mcp.clock import SystemClock
-from scripts.browser import Browser
 from tests.browser.rig import TEST_DEADLINE_S, browser_page
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_a_passkey_enrolled_with_passkey_add_approves_on_the_approval_page(
-    chromium: Browser, tmp_path: Path
+    browser: PlaywrightBrowser, tmp_path: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUKI_")}
     env.update(XDG_STATE_HOME=str(tmp_path / "state"), BROWSER="true")
@@ -31,17 +31,17 @@ async def test_a_passkey_enrolled_with_passkey_add_approves_on_the_approval_page
     with anyio.fail_after(TEST_DEADLINE_S):
         async with (
             await anyio.open_process(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE) as process,
-            browser_page(chromium, "passkey-add") as browser,
+            browser_page(browser, "passkey-add") as tab,
         ):
             assert process.stderr is not None
             stderr = TextReceiveStream(process.stderr)
             said = ""
             while (found := re.search(r"http://localhost:\d+/passkeys/enrol", said)) is None:
                 said += await stderr.receive()
-            await browser.page.goto(found.group(0))
-            assert await browser.page.locator("#label").inner_text() == "Kitchen phone"
-            await browser.page.get_by_role("button", name="Add passkey").click()
-            await browser.wait_for_status("Passkey added")
+            await tab.page.goto(found.group(0))
+            assert await tab.page.locator("#label").inner_text() == "Kitchen phone"
+            await tab.page.get_by_role("button", name="Add passkey").click()
+            await tab.wait_for_status("Passkey added")
             assert await process.wait() == 0
             async for rest in stderr:
                 said += rest
@@ -50,7 +50,7 @@ async def test_a_passkey_enrolled_with_passkey_add_approves_on_the_approval_page
             passkeys = PasskeyStore(tmp_path / "state" / "nuki-mcp")
             (passkey,) = passkeys.enrolled()
             assert passkey.label == "Kitchen phone"
-            assert await browser.authenticator.credential_ids() == [passkey.credential_id]
+            assert await tab.authenticator.credential_ids() == [passkey.credential_id]
 
             clock = SystemClock()
             store = MemoryApprovalStore(clock)
@@ -66,11 +66,11 @@ async def test_a_passkey_enrolled_with_passkey_add_approves_on_the_approval_page
                 )
             )
             async with server.running(app):
-                await browser.page.goto(f"{server.base_url}/approve/{approval.id}")
-                await browser.page.get_by_role("button", name="Approve with passkey").click()
-                await browser.wait_for_status("Approved")
+                await tab.page.goto(f"{server.base_url}/approve/{approval.id}")
+                await tab.page.get_by_role("button", name="Approve with passkey").click()
+                await tab.wait_for_status("Approved")
                 # The enrolment page exists only in `passkey add`, never beside the approvals.
-                response = await browser.page.goto(f"{server.base_url}/passkeys/enrol")
+                response = await tab.page.goto(f"{server.base_url}/passkeys/enrol")
                 assert response is not None
                 assert response.status == 404
             granted = await store.get(approval.id)

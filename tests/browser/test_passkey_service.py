@@ -7,6 +7,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from playwright.async_api import Browser as PlaywrightBrowser
 
 from nuki_mcp.approvals.app import Enrolment, LoopbackServer, build_approval_app
 from nuki_mcp.approvals.service import PasskeyApprovals
@@ -20,7 +21,6 @@ from nuki_mcp.approvals.store import (
 )
 from nuki_mcp.clock import SystemClock
 from nuki_mcp.config import CliOverrides, load_settings
-from scripts.browser import Browser
 from tests.browser.rig import TEST_DEADLINE_S, BrowserPage, browser_page
 
 pytestmark = pytest.mark.anyio
@@ -35,28 +35,28 @@ REQUEST = ApprovalRequest(
 )
 
 
-async def enrol(approvals: PasskeyApprovals, browser: BrowserPage) -> str:
+async def enrol(approvals: PasskeyApprovals, tab: BrowserPage) -> str:
     """Enrol as `nuki-mcp passkey add` does: its own loopback server, separate from the approval page."""
     server = LoopbackServer(0)
     enrolment = Enrolment(label="laptop", passkeys=approvals.passkeys)
     app = build_approval_app(port=server.port, passkeys=approvals.passkeys, clock=approvals.clock, enrolment=enrolment)
     async with server.running(app):
-        await browser.page.goto(f"{server.base_url}/passkeys/enrol")
-        await browser.page.get_by_role("button", name="Add passkey").click()
-        await browser.wait_for_status("Passkey added")
+        await tab.page.goto(f"{server.base_url}/passkeys/enrol")
+        await tab.page.get_by_role("button", name="Add passkey").click()
+        await tab.wait_for_status("Passkey added")
     assert enrolment.enrolled is not None
     return enrolment.enrolled.credential_id
 
 
 async def test_a_waiting_call_goes_on_as_soon_as_the_owner_approves_in_the_browser(
-    chromium: Browser, tmp_path: Path
+    browser: PlaywrightBrowser, tmp_path: Path
 ) -> None:
     events: list[ApprovalEvent] = []
     settings = load_settings({"NUKI_APPROVAL_WAIT": "45"}, CliOverrides(demo=True))
     approvals = PasskeyApprovals.from_settings(settings, SystemClock(), events=events.append, state_dir=tmp_path)
     with anyio.fail_after(TEST_DEADLINE_S):
-        async with browser_page(chromium, "service-wait") as browser, approvals.running():
-            credential_id = await enrol(approvals, browser)
+        async with browser_page(browser, "service-wait") as tab, approvals.running():
+            credential_id = await enrol(approvals, tab)
             approval = await approvals.request(REQUEST)
             assert approvals.url(approval.id) == f"{approvals.base_url}/approve/{approval.id}"
             decided: list[tuple[Approval | None, float]] = []
@@ -67,9 +67,9 @@ async def test_a_waiting_call_goes_on_as_soon_as_the_owner_approves_in_the_brows
 
             async with anyio.create_task_group() as group:
                 group.start_soon(the_call)
-                await browser.page.goto(approvals.url(approval.id))
+                await tab.page.goto(approvals.url(approval.id))
                 assert decided == []
-                await browser.page.get_by_role("button", name="Approve with passkey").click()
+                await tab.page.get_by_role("button", name="Approve with passkey").click()
             ((after, waited),) = decided
             assert after is not None
             assert (after.state, after.credential_id) == ("granted", credential_id)
@@ -83,22 +83,22 @@ async def test_a_waiting_call_goes_on_as_soon_as_the_owner_approves_in_the_brows
 
 
 async def test_an_approval_given_after_the_wait_ran_out_is_redeemed_by_the_repeated_call(
-    chromium: Browser, tmp_path: Path
+    browser: PlaywrightBrowser, tmp_path: Path
 ) -> None:
     settings = load_settings({"NUKI_APPROVAL_WAIT": "0"}, CliOverrides(demo=True))
     approvals = PasskeyApprovals.from_settings(settings, SystemClock(), state_dir=tmp_path)
     with anyio.fail_after(TEST_DEADLINE_S):
-        async with browser_page(chromium, "service-later") as browser, approvals.running():
-            await enrol(approvals, browser)
+        async with browser_page(browser, "service-later") as tab, approvals.running():
+            await enrol(approvals, tab)
             approval = await approvals.request(REQUEST)
             still = await approvals.wait(approval.id)
             assert still is not None
             assert still.state == "pending"
             with pytest.raises(ApprovalRefused, match="not approved this yet"):
                 await approvals.redeem(approval.id, BINDING)
-            await browser.page.goto(approvals.url(approval.id))
-            await browser.page.get_by_role("button", name="Approve with passkey").click()
-            await browser.wait_for_status("Approved")
+            await tab.page.goto(approvals.url(approval.id))
+            await tab.page.get_by_role("button", name="Approve with passkey").click()
+            await tab.wait_for_status("Approved")
             other = approval_binding("unlatch_smartlock", [17001], {"smartlock_id": 17001})
             with pytest.raises(ApprovalRefused, match="different tool, device or arguments"):
                 await approvals.redeem(approval.id, other)
