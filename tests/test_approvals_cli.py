@@ -111,7 +111,10 @@ def test_passkey_remove_of_an_unknown_id_fails_with_one_line_and_removes_nothing
     assert len(state_store(tmp_path).enrolled()) == 1
 
 
-@pytest.mark.parametrize("args", [["passkey"], ["passkey", "rename"], ["passkey", "add", "--timeout", "soon"]])
+@pytest.mark.parametrize(
+    "args",
+    [["passkey"], ["passkey", "rename"], ["passkey", "add", "--timeout", "soon"], ["--demo", "passkey", "list"]],
+)
 def test_a_bad_passkey_command_line_is_one_line_and_exit_code_2(tmp_path: Path, args: list[str]) -> None:
     run = run_cli(tmp_path, *args)
     assert run.returncode == 2
@@ -180,3 +183,12 @@ def test_malformed_approval_port_flag_stops_the_command_with_exit_code_2(tmp_pat
     assert run.returncode == 2
     (line,) = run.stderr.splitlines()
     assert "NUKI_APPROVAL_PORT" in line
+
+
+def test_passkey_is_dispatched_when_main_is_called_with_a_tuple(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nuki_mcp.__main__ import main
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert main(("passkey", "list")) == 0

@@ -142,6 +142,8 @@ def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
         command = "check"
     elif text("command") == "audit":
         command = "audit"
+    elif text("command") == "passkey":
+        raise UsageError("passkey must come first: nuki-mcp passkey add|list|remove (see nuki-mcp passkey --help)")
     min_severity: Severity = "info"
     for severity in SEVERITIES:
         if text("min_severity") == severity:
@@ -179,7 +181,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nuki-mcp` console script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["passkey"]:
+    if list(argv[:1]) == ["passkey"]:
         from nuki_mcp.cli_passkey import passkey_main
 
         return passkey_main(argv[1:])

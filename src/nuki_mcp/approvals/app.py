@@ -145,8 +145,11 @@ def build_approval_app(
             if isinstance(body, Response):
                 return body
             approval_id = await approval_id_of(request)
-            if approval_id is None or await store.get(approval_id) is None:
+            approval = await store.get(approval_id) if approval_id else None
+            if approval_id is None or approval is None:
                 return _error("This approval link is not valid.", 404)
+            if approval.state != "pending":
+                return _not_pending(ApprovalNotPending(approval))
             challenge = await store.take_challenge(approval_id)
             if challenge is None:
                 return _error("There is no open passkey request for this approval; press Approve again.", 409)
