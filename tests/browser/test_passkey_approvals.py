@@ -16,7 +16,12 @@ from pathlib import Path
 import httpx2
 import pytest
 from playwright.async_api import Browser as PlaywrightBrowser
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
+from nuki_mcp.approvals.app import LoopbackServer
 from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRefused, ApprovalRequest, approval_binding
 from scripts.browser import cached_npm_chromium, fetch_npm_chromium
 from tests.browser.rig import ApprovalRig, approval_rig, assertion_parts, challenge_of, launched
@@ -306,3 +311,51 @@ async def test_the_pinned_npm_chromium_enrols_and_approves_too(tmp_path: Path) -
         granted = await rig.store.get(approval.id)
         assert granted is not None
         assert (granted.state, granted.credential_id) == ("granted", credential_id)
+
+
+# Runs navigator.credentials.get() with the given options in the page and returns the answer as the page posts it.
+ASSERT_IN_PAGE = """async ([options, userVerification]) => {
+  const unb64 = (t) => Uint8Array.from(atob(t.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)).buffer;
+  const b64 = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g, "-").replace(/\\//g, "_")
+    .replace(/=+$/, "");
+  const publicKey = { ...options, challenge: unb64(options.challenge), userVerification };
+  const c = await navigator.credentials.get({ publicKey });
+  return JSON.stringify({ id: c.id, rawId: b64(c.rawId), type: c.type, clientExtensionResults: {},
+    response: { clientDataJSON: b64(c.response.clientDataJSON), authenticatorData: b64(c.response.authenticatorData),
+      signature: b64(c.response.signature), userHandle: b64(c.response.userHandle) } });
+}"""
+
+
+async def test_an_assertion_without_user_verification_is_refused_by_the_server(
+    browser: PlaywrightBrowser, tmp_path: Path
+) -> None:
+    async with approval_rig(browser, tmp_path, "server-checks-uv") as rig:
+        await rig.enrol()
+        approval = await rig.store.create(unlock_request())
+        await rig.page.goto(rig.url(f"/approve/{approval.id}"))
+        await rig.browser.authenticator.set_user_verified(False)
+        options = (await post_as_page(rig, f"/approve/{approval.id}/options", "{}")).json()
+        # A page that asks only for presence (as a tampered page might) gets an assertion without the UV flag.
+        answer = await rig.page.evaluate(ASSERT_IN_PAGE, [options, "discouraged"])
+        verified = await post_as_page(rig, f"/approve/{approval.id}/verify", answer)
+        assert verified.status_code == 400
+        assert await state_of(rig, approval.id) == "pending"
+
+
+async def hello(_: Request) -> HTMLResponse:
+    return HTMLResponse("<p>hello</p>")
+
+
+async def test_an_assertion_made_on_another_origin_is_refused(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with approval_rig(browser, tmp_path, "other-origin") as rig:
+        await rig.enrol()
+        approval = await rig.store.create(unlock_request())
+        options = (await post_as_page(rig, f"/approve/{approval.id}/options", "{}")).json()
+        # Another server on localhost (same RP id, other port) gets the owner to sign this approval's challenge.
+        other = LoopbackServer(0)
+        async with other.running(Starlette(routes=[Route("/", hello)])):
+            await rig.page.goto(other.base_url + "/")
+            answer = await rig.page.evaluate(ASSERT_IN_PAGE, [options, "required"])
+        verified = await post_as_page(rig, f"/approve/{approval.id}/verify", answer)
+        assert verified.status_code == 400
+        assert await state_of(rig, approval.id) == "pending"
