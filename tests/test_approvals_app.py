@@ -135,6 +135,8 @@ async def test_the_approval_server_has_no_enrolment_routes(tmp_path: Path) -> No
         page = await app.client.get(f"{app.base_url}/passkeys/enrol")
         options = await app.post("/passkeys/enrol/options")
         assert (page.status_code, options.status_code) == (404, 404)
+        assert page.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
 async def test_registration_options_ask_for_a_resident_key_and_user_verification(tmp_path: Path) -> None:

@@ -223,7 +223,10 @@ def build_approval_app(
             Route("/passkeys/enrol/verify", enrol_verify, methods=["POST"]),
         ]
 
-    return Starlette(routes=routes)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _page(message_page("Not found", "There is nothing here; check the link nuki-mcp gave you."), 404)
+
+    return Starlette(routes=routes, exception_handlers={404: not_found})
 
 
 def _not_pending(exc: ApprovalNotPending) -> JSONResponse:

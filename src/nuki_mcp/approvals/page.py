@@ -106,7 +106,7 @@ approveButton.addEventListener("click", async () => {
     if (r.userHandle) { answer.response.userHandle = b64(r.userHandle); }
     if (credential.authenticatorAttachment) { answer.authenticatorAttachment = credential.authenticatorAttachment; }
     await post(`/approve/${approvalId}/verify`, answer);
-    settle("Approved. You can close this page; the agent goes on.", "ok");
+    settle("Approved. You can close this page; if the agent stopped waiting, tell it to go ahead.", "ok");
   } catch (error) {
     show(`Not approved: ${problem(error)}`, "error");
     setBusy(false);
