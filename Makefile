@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks
+.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/pyright
 
-test: lint typecheck mcp-checks
+# A headless Chromium for tests/browser: Debian's chromium (root + apt) or the pinned npm build in .cache/.
+browser: $(STAMP)
+	$(BIN)/python -m scripts.browser
+
+test: lint typecheck mcp-checks browser
 	$(BIN)/python -m pytest
 
 # `make demo PORT=8123` when 8000 is taken.
@@ -51,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist $(CHECKS_DIR)/node_modules
+	rm -rf $(VENV) build dist $(CHECKS_DIR)/node_modules .cache/chromium test-artifacts

@@ -94,9 +94,13 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--read-only", action="store_true", default=omit, help="hide and refuse writes")
     parser.add_argument("--devices", metavar="LIST", default=omit, help="allow-list of device ids or names")
-    parser.add_argument("--confirm", choices=("auto", "elicit", "off"), default=omit, help="confirmation of writes")
+    parser.add_argument(
+        "--confirm", choices=("auto", "elicit", "passkey", "off"), default=omit, help="confirmation of writes"
+    )
     parser.add_argument("--audit-log", metavar="PATH", default=omit, help="JSONL audit trail, or '-' for none")
     parser.add_argument("--timeout", metavar="SECONDS", default=omit, help="seconds per Nuki API request")
+    parser.add_argument("--approval-port", metavar="PORT", default=omit, help="passkey approval page port (0: free)")
+    parser.add_argument("--approval-wait", metavar="SECONDS", default=omit, help="seconds a write waits for approval")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="host names clients use to reach a non-loopback bind (NUKI_MCP_ALLOWED_HOSTS)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{check,audit}")
+    commands = parser.add_subparsers(dest="command", metavar="{check,audit,passkey}")
     check = commands.add_parser(
         "check",
         help="verify the API token and show what its scopes allow",
@@ -131,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
     )
     _add_settings_flags(audit)
+    commands.add_parser("passkey", help="enrol and manage passkeys for approvals (nuki-mcp passkey --help)")
     audit.add_argument("--json", action="store_true", dest="json_output", help="print the report as JSON")
     audit.add_argument(
         "--min-severity",
@@ -159,6 +164,8 @@ def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
         command = "check"
     elif text("command") == "audit":
         command = "audit"
+    elif text("command") == "passkey":
+        raise UsageError("passkey must come first: nuki-mcp passkey add|list|remove (see nuki-mcp passkey --help)")
     min_severity: Severity = "info"
     for severity in SEVERITIES:
         if text("min_severity") == severity:
@@ -177,6 +184,8 @@ def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
             audit_log=text("audit_log"),
             timeout=text("timeout"),
             allowed_hosts=text("allowed_hosts"),
+            approval_port=text("approval_port"),
+            approval_wait=text("approval_wait"),
             demo=flag("demo"),
         ),
         json_output=flag("json_output"),
@@ -193,9 +202,18 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nuki-mcp` console script; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if list(argv[:1]) == ["passkey"]:
+        from nuki_mcp.cli_passkey import passkey_main
+
+        return passkey_main(argv[1:])
     try:
         args = parse_args(argv)
         settings = load_settings(flags=args.overrides)
+        if args.command == "serve" and settings.confirm == "passkey":
+            from nuki_mcp.cli_passkey import check_passkey_enrolled
+
+            check_passkey_enrolled()
         if args.command == "check":
             configure_logging()
             return _check(settings)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 ToolsetName = Literal["devices", "actions", "config", "auths", "logs", "webhooks", "advanced", "account", "audit"]
-ConfirmMode = Literal["auto", "elicit", "off"]
+ConfirmMode = Literal["auto", "elicit", "passkey", "off"]
 
 ALL_TOOLSETS: tuple[ToolsetName, ...] = get_args(ToolsetName)
 DEFAULT_TOOLSETS: frozenset[ToolsetName] = frozenset(t for t in ALL_TOOLSETS if t != "advanced")
@@ -46,6 +46,8 @@ class Settings(BaseModel):
     allowed_hosts: tuple[str, ...] = ()
     demo: bool = False
     confirmation_ttl_s: float = 120.0
+    approval_port: int = Field(default=0, ge=0, le=65535)
+    approval_wait: float = Field(default=60.0, ge=0, le=3600)
 
 
 class CliOverrides(BaseModel):
@@ -59,6 +61,8 @@ class CliOverrides(BaseModel):
     audit_log: str | None = None
     timeout: str | None = None
     allowed_hosts: str | None = None
+    approval_port: str | None = None
+    approval_wait: str | None = None
     demo: bool = False
 
 
@@ -104,7 +108,7 @@ def _parse_confirm(raw: str, name: str) -> ConfirmMode:
     for mode in get_args(ConfirmMode):
         if value == mode:
             return mode
-    raise SettingsError(f"{name} must be auto, elicit or off, not {raw!r}.")
+    raise SettingsError(f"{name} must be auto, elicit, passkey or off, not {raw!r}.")
 
 
 def _parse_timeout(raw: str, name: str) -> float:
@@ -114,6 +118,26 @@ def _parse_timeout(raw: str, name: str) -> float:
         raise SettingsError(f"{name} must be a number of seconds, not {raw!r}.") from None
     if not 0 < value <= 120:
         raise SettingsError(f"{name} must be between 0 and 120 seconds, not {raw!r}.")
+    return value
+
+
+def _parse_approval_port(raw: str, name: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise SettingsError(f"{name} must be a port number (0 for a free one), not {raw!r}.")
+    return value
+
+
+def _parse_approval_wait(raw: str, name: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600 seconds, not {raw!r}.")
     return value
 
 
@@ -227,6 +251,8 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         env.get("NUKI_MCP_AUTH_TOKEN", "").strip(), "NUKI_MCP_AUTH_TOKEN", "set it to a long random ASCII secret"
     )
     allowed_hosts, allowed_hosts_name = pick(flags.allowed_hosts, "--allowed-hosts", "NUKI_MCP_ALLOWED_HOSTS")
+    approval_port, approval_port_name = pick(flags.approval_port, "--approval-port", "NUKI_APPROVAL_PORT")
+    approval_wait, approval_wait_name = pick(flags.approval_wait, "--approval-wait", "NUKI_APPROVAL_WAIT")
 
     return Settings(
         api_token=SecretStr(token) if token else None,
@@ -240,4 +266,6 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         mcp_auth_token=SecretStr(mcp_auth) if mcp_auth else None,
         allowed_hosts=_parse_allowed_hosts(allowed_hosts, allowed_hosts_name) if allowed_hosts else (),
         demo=flags.demo,
+        approval_port=_parse_approval_port(approval_port, approval_port_name) if approval_port is not None else 0,
+        approval_wait=_parse_approval_wait(approval_wait, approval_wait_name) if approval_wait is not None else 60.0,
     )
