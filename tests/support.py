@@ -18,7 +18,7 @@ from pydantic import JsonValue, SecretStr, TypeAdapter
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.config import ALL_TOOLSETS, ConfirmMode, Settings, ToolsetName
 from nuki_mcp.demo import NukiSimulator
-from nuki_mcp.server import create_server
+from nuki_mcp.server import NukiServer, create_server
 
 # A canary: if this string ever shows up in a tool result, error, log line or audit line, the token leaked.
 CANARY_TOKEN = "canary-7f3a9c1e-nuki-token-must-never-leak"
@@ -57,6 +57,7 @@ class Harness:
     devices: tuple[str, ...] = ()
     toolsets: frozenset[ToolsetName] = frozenset(ALL_TOOLSETS)
     sim: NukiSimulator = field(init=False)
+    server: NukiServer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.sim = NukiSimulator(clock=self.clock, token=CANARY_TOKEN)
@@ -64,6 +65,11 @@ class Harness:
     @property
     def audit_path(self) -> Path:
         return self.tmp_path / "audit.jsonl"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where enrolled passkeys live for NUKI_CONFIRM=passkey."""
+        return self.tmp_path / "state"
 
     def settings(self) -> Settings:
         return Settings(
@@ -88,7 +94,10 @@ class Harness:
     async def client(
         self, *, mode: ClientMode = "auto", elicitation: ElicitationCallback | None = None
     ) -> AsyncGenerator[Client]:
-        server = create_server(self.settings(), transport=self.sim.transport(), clock=self.clock)
+        server = create_server(
+            self.settings(), transport=self.sim.transport(), clock=self.clock, state_dir=self.state_dir
+        )
+        self.server = server
         async with Client(server, mode=mode, elicitation_callback=elicitation) as client:
             yield client
 

@@ -23,19 +23,25 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import ConfirmMode
 
+if TYPE_CHECKING:
+    from nuki_mcp.approvals.service import PasskeyApprovals
+    from nuki_mcp.approvals.store import ApprovalEvent
+
 logger = logging.getLogger(__name__)
 
 SECRET_ARGUMENTS = frozenset({"code", "admin_pin", "confirmation_token", "secret"})
 MASK = "******"
 
-ConfirmationMethod = Literal["elicitation", "token", "off", "not_required"]
+ConfirmationMethod = Literal["elicitation", "token", "passkey", "off", "not_required"]
+# APPROVALS.md: "securing" writes only make things safer and follow `auto` even under NUKI_CONFIRM=passkey.
+RiskClass = Literal["securing", "opening"]
 
 
 class ConfirmForm(BaseModel):
@@ -57,7 +63,7 @@ class NotAsked(ConfirmForm):
     `NotAsked`: only the server produces this.
     """
 
-    method: Literal["off", "token", "refused", "not_required"]
+    method: Literal["off", "token", "passkey", "refused", "not_required"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class WritePlan:
     device: DeviceRef | None = None
     changes: tuple[FieldChange, ...] = ()
     needs_confirmation: bool = True
+    risk: RiskClass = "opening"
     # Every device a multi-device write resolved (bulk writes); `device` is the one of a single-device write.
     devices: tuple[DeviceRef, ...] = ()
     # The validated arguments, device names left out: set for tools declared with `write_tool`.
@@ -249,6 +256,72 @@ class QuestionTimes:
         return asked_at is not None and self.clock.monotonic() - asked_at <= self.ttl_s
 
 
+CardState = Literal["pending", "denied", "used"]
+
+
+@dataclass
+class PendingCard:
+    """A write waiting for Approve or Cancel in the MCP Apps confirmation card."""
+
+    approval_id: str
+    tool: str
+    binding: str
+    expires_at: float
+    write: object = field(repr=False)  # what the tools layer needs to perform it exactly as planned
+    state: CardState = "pending"
+
+
+@dataclass
+class CardApprovals:
+    """Writes waiting in a confirmation card: single use, expiring on the clock, a denial final."""
+
+    clock: Clock
+    ttl_s: float = 300.0
+    _cards: dict[str, PendingCard] = field(default_factory=dict[str, PendingCard], repr=False)
+
+    def add(self, tool: str, binding: str, write: object, approval_id: str | None = None) -> PendingCard:
+        now = self.clock.monotonic()
+        for key in [k for k, card in self._cards.items() if now > card.expires_at + self.ttl_s]:
+            del self._cards[key]
+        card = PendingCard(approval_id or secrets.token_urlsafe(24), tool, binding, now + self.ttl_s, write)
+        self._cards[card.approval_id] = card
+        return card
+
+    def seconds_left(self, card: PendingCard) -> int:
+        return max(0, int(card.expires_at - self.clock.monotonic()))
+
+    def peek(self, approval_id: str) -> PendingCard:
+        """The pending card, still usable; or `GuardRefusal` saying why it cannot be used."""
+        return self._checked(approval_id)
+
+    def take(self, approval_id: str) -> PendingCard:
+        """The pending card, now used up; or `GuardRefusal` saying why it cannot be used."""
+        card = self._checked(approval_id)
+        card.state = "used"
+        return card
+
+    def deny(self, approval_id: str) -> PendingCard:
+        card = self._checked(approval_id)
+        card.state = "denied"
+        return card
+
+    def _checked(self, approval_id: str) -> PendingCard:
+        card = self._cards.get(approval_id.strip())
+        if card is None:
+            raise GuardRefusal(
+                "This approval is not known to the server (it may be from another session); nothing was sent."
+            )
+        if card.state == "denied":
+            raise GuardRefusal("This change was cancelled in the confirmation card; it can never be approved.")
+        if card.state == "used":
+            raise GuardRefusal("This approval was already used; each one works once.")
+        if self.clock.monotonic() > card.expires_at:
+            raise GuardRefusal(
+                f"This approval expired (approvals last {self.ttl_s:g} s); nothing was sent. Ask for the change again."
+            )
+        return card
+
+
 @dataclass(frozen=True)
 class DeviceAllowList:
     """NUKI_DEVICES: ids or names (case-insensitive); empty means every device is allowed."""
@@ -262,7 +335,7 @@ class DeviceAllowList:
         return str(smartlock_id) in wanted or name.strip().casefold() in wanted
 
 
-AuditEvent = Literal["attempt", "outcome", "decision"]
+AuditEvent = Literal["attempt", "outcome", "decision", "approval"]
 
 
 class AuditRecord(BaseModel):
@@ -273,6 +346,8 @@ class AuditRecord(BaseModel):
       died or lost the answer after the request may have left.
     - `outcome`: what became of that attempt (confirmed, pending, failed, done, unknown, error, ...).
     - `decision`: nothing was sent to Nuki (refused, not_done, confirmation_required).
+    - `approval`: a step of a passkey approval (created, granted, denied, expired, redeemed); never the
+      challenge or anything the passkey signed.
     """
 
     time: str
@@ -284,6 +359,8 @@ class AuditRecord(BaseModel):
     confirmation: str
     outcome: str
     detail: str | None = None
+    approval_id: str | None = None
+    credential_id: str | None = None
 
 
 class AuditUnavailable(GuardRefusal):
@@ -353,6 +430,28 @@ class AuditTrail:
         except OSError as exc:
             logger.error("Could not record a %r decision of %s in %s: %s", outcome, tool, self.path, exc.strerror)
 
+    def approval(self, event: ApprovalEvent) -> None:
+        """Record a step of a passkey approval (the approval store calls this)."""
+        record = AuditRecord(
+            time=self._clock.now().isoformat().replace("+00:00", "Z"),
+            id=secrets.token_hex(8),
+            event="approval",
+            tool=event.tool,
+            device=None,
+            arguments={"devices": list[JsonValue](event.device_ids)},
+            confirmation="passkey",
+            outcome=event.kind,
+            detail=event.describe(),
+            approval_id=event.approval_id,
+            credential_id=event.credential_id,
+        )
+        if self.path is None:
+            return
+        try:
+            _append(self.path, record.model_dump_json() + "\n")
+        except OSError as exc:
+            logger.error("Could not record passkey approval step %r in %s: %s", event.kind, self.path, exc.strerror)
+
     def _write(
         self,
         record_id: str,
@@ -411,3 +510,5 @@ class Guard:
     tokens: ConfirmationTokens
     questions: QuestionTimes
     audit: AuditTrail
+    cards: CardApprovals
+    approvals: PasskeyApprovals | None = None

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from pathlib import Path
 from typing import Final
 
 import httpx2
@@ -25,11 +26,11 @@ from nuki_mcp.argument_errors import argument_error
 from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
 from nuki_mcp.context import AppState
-from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guard, QuestionTimes
+from nuki_mcp.guard import AuditTrail, CardApprovals, ConfirmationTokens, DeviceAllowList, Guard, QuestionTimes
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
-from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, logs, webhooks
+from nuki_mcp.tools import account, actions, advanced, audit, auths, config, confirm_card, devices, logs, webhooks
 from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
@@ -63,8 +64,12 @@ def create_server(
     transport: httpx2.AsyncBaseTransport | None = None,
     *,
     clock: Clock | None = None,
-) -> MCPServer[AppState]:
-    """Build the MCP server. `transport` and `clock` let tests and `--demo` run without a network."""
+    state_dir: Path | None = None,
+) -> NukiServer:
+    """Build the MCP server. `transport` and `clock` let tests and `--demo` run without a network.
+
+    `state_dir` is where enrolled passkeys are read (NUKI_CONFIRM=passkey); default: the state directory.
+    """
     clock = clock or SystemClock()
     token = _token(settings)
     if transport is None and settings.demo:
@@ -76,6 +81,11 @@ def create_server(
         audit.check_writable()
     except Exception as exc:
         raise SettingsError(str(exc)) from None
+    approvals = None
+    if settings.confirm == "passkey" and not settings.read_only:
+        from nuki_mcp.approvals.service import PasskeyApprovals
+
+        approvals = PasskeyApprovals.from_settings(settings, clock, events=audit.approval, state_dir=state_dir)
     guard = Guard(
         read_only=settings.read_only,
         confirm=settings.confirm,
@@ -83,14 +93,19 @@ def create_server(
         tokens=ConfirmationTokens(clock=clock, ttl_s=settings.confirmation_ttl_s),
         questions=QuestionTimes(clock=clock, ttl_s=settings.confirmation_ttl_s),
         audit=audit,
+        cards=CardApprovals(clock=clock),
+        approvals=approvals,
     )
     holder = StateHolder()
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[AppState]) -> AsyncGenerator[AppState]:
-        async with NukiClient(
-            token, base_url=settings.api_url, timeout=settings.timeout, transport=transport, clock=clock
-        ) as client:
+        async with (
+            NukiClient(
+                token, base_url=settings.api_url, timeout=settings.timeout, transport=transport, clock=clock
+            ) as client,
+            approvals.running() if approvals is not None else nullcontext(),
+        ):
             state = AppState(settings=settings, client=client, guard=guard, clock=clock)
             holder.state = state
             try:
@@ -98,10 +113,11 @@ def create_server(
             finally:
                 holder.state = None
 
-    server = NukiServer(settings, lifespan)
+    server = NukiServer(settings, lifespan, guard)
     for name, register in TOOLSETS.items():
         if name in settings.toolsets:
             register(server, settings)
+    confirm_card.register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
     return server
@@ -116,7 +132,10 @@ class NukiServer(WriteRecordingServer):
     """
 
     def __init__(
-        self, settings: Settings, lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]
+        self,
+        settings: Settings,
+        lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]],
+        guard: Guard,
     ) -> None:
         super().__init__(
             SERVER_NAME,
@@ -128,6 +147,7 @@ class NukiServer(WriteRecordingServer):
             # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
             request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
         )
+        self.guard = guard
         self._nuki_settings = settings
         self._hidden_writes: frozenset[str] | None = None
 

@@ -120,6 +120,7 @@ def _plan(tool: str, device: Smartlock, action: str, wait: bool) -> ActionPlan:
         tool=tool,
         summary=" ".join([f"{_PHRASES[action]} {device_ref(device).label()}.", *warnings]),
         device=device_ref(device),
+        risk="securing" if action == "lock" else "opening",
         action=action,
         wait=wait,
         wait_s=ACTION_WAIT_S if online else OFFLINE_WAIT_S,

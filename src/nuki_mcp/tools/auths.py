@@ -650,6 +650,7 @@ async def delete_smartlock_auth(ctx: Context[AppState], smartlock: SmartlockArg,
         summary=f"Remove access: delete the {_type_phrase(current.type)} authorization {current.name!r} "
         f"(auth_id {current.id}) from {device_ref(device).label()}; it will no longer operate this device.",
         device=device_ref(device),
+        risk="securing",
         auth_id=current.id,
     )
 

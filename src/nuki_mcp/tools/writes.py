@@ -15,11 +15,14 @@ a refusal, or no confirmation.
 # plan function inside its annotation, which the SDK must be able to evaluate without module globals.
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar, get_type_hints
 
 import anyio
+from mcp.server.apps import client_supports_apps
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import (
     AcceptedElicitation,
     CancelledElicitation,
@@ -32,22 +35,35 @@ from mcp.server.mcpserver import (
 )
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import CallToolResult, InputRequiredResult
-from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
+from mcp.types import CallToolResult, InputRequiredResult, ListToolsResult, PaginatedRequestParams, TextContent, Tool
+from pydantic import BaseModel, Field, JsonValue, PrivateAttr, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from nuki_mcp.compact_schemas import CompactSchemaServer
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
-from nuki_mcp.guard import AuditUnavailable, ConfirmForm, GuardRefusal, NotAsked, WritePlan, canonical_json
+from nuki_mcp.guard import (
+    AuditUnavailable,
+    ConfirmForm,
+    GuardRefusal,
+    NotAsked,
+    WritePlan,
+    canonical_json,
+    escape_invisible,
+)
 from nuki_mcp.nuki.errors import NukiError, NukiLockedError
 from nuki_mcp.tools.common import ConfirmationTokenArg, register_tool, write_annotations
 
+logger = logging.getLogger(__name__)
+
+CONFIRM_VIEW = "ui://nuki/confirm"  # the MCP Apps confirmation card every confirming write tool links to
+APPROVAL_META = "nuki/approval"  # the result `_meta` key the card reads (APPROVALS.md)
+
 WriteStatus = Literal["done", "not_done", "confirmation_required"]
 ConfirmOutcome = ElicitationResult[ConfirmForm]
-W = TypeVar("W", bound="WriteResult")
 
 _ARGUMENTS = TypeAdapter(dict[str, JsonValue])
+_JSON_OBJECT = _ARGUMENTS
 
 
 class WriteResult(BaseModel):
@@ -60,7 +76,10 @@ class WriteResult(BaseModel):
     reason: str | None = Field(default=None, description="Why it was not done, or what to do next")
     confirmation_token: str | None = None
     expires_in_s: int | None = None
-    confirmed_by: str | None = Field(default=None, description="elicitation, token, off or not_required")
+    approval_url: str | None = Field(default=None, description="Passkey approval page to show the user")
+    confirmed_by: str | None = Field(default=None, description="elicitation, token, passkey, card, off or not_required")
+    # For the MCP Apps confirmation card: travels in the result's `_meta`, never in content the model reads.
+    _approval: dict[str, JsonValue] | None = PrivateAttr(default=None)
 
     def audit_outcome(self) -> str:
         return self.status
@@ -90,12 +109,14 @@ def confirm_with(
             return NotAsked(method="not_required")
         if guard.confirm == "off":
             return NotAsked(method="off")
+        if guard.confirm == "passkey" and plan.risk == "opening":
+            return NotAsked(method="passkey")
         if client_can_elicit_form(ctx):
             guard.questions.asked(write_binding(plan, call_arguments(ctx)), answering=ctx.input_responses is not None)
             return Elicit(plan.question(guard.questions.ttl_s), ConfirmForm)
         if guard.confirm == "elicit":
             return NotAsked(method="refused")
-        return NotAsked(method="token")
+        return NotAsked(method="token")  # auto, and securing writes under passkey
 
     return confirm
 
@@ -111,6 +132,102 @@ def call_arguments(ctx: Context[AppState]) -> dict[str, JsonValue]:
     return arguments
 
 
+@dataclass(frozen=True)
+class PasskeyAnswer:
+    """Where a passkey approval stands after the wait: granted, or what to tell the agent."""
+
+    status: Literal["granted", "not_done", "confirmation_required"]
+    reason: str | None = None
+    approval_id: str | None = None
+    url: str | None = None
+    expires_in_s: int | None = None
+
+
+async def _passkey_approval(
+    ctx: Context[AppState], plan: WritePlan, binding: str, token: str | None
+) -> PasskeyAnswer | str:
+    """Get the owner's passkey approval of this exact call (APPROVALS.md), or say why not.
+
+    With a token: redeem the approval it names (a refusal comes back as the sentence to raise). Without:
+    create an approval, point the user to its page (progress message, URL-mode elicitation where the
+    client has it) and wait up to NUKI_APPROVAL_WAIT seconds for the decision.
+    """
+    from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRefused, ApprovalRequest
+
+    state = app_state(ctx)
+    approvals = state.guard.approvals
+    if approvals is None:  # create_server always builds them for NUKI_CONFIRM=passkey
+        return "Passkey approvals are not running on this server; nothing was sent. Restart nuki-mcp."
+    if token is not None:
+        try:
+            await approvals.redeem(token.strip(), binding)
+        except ApprovalRefused as refused:
+            return refused.message
+        return PasskeyAnswer("granted")
+    devices = tuple(
+        ApprovalDevice(ref.smartlock_id, ref.name) for ref in (plan.device, *plan.devices) if ref is not None
+    )
+    params = ctx.session.client_params
+    approval = await approvals.request(
+        ApprovalRequest(
+            tool=plan.tool,
+            devices=tuple(dict.fromkeys(devices)),
+            binding=binding,
+            summary=escape_invisible(plan.summary),
+            changes=tuple(escape_invisible(change.describe()) for change in plan.changes),
+            client_name=None if params is None else params.client_info.name,
+        )
+    )
+    url = approvals.url(approval.id)
+    await ctx.report_progress(0, approvals.wait_s, f"Waiting for the owner to approve with a passkey at {url}")
+    decided = approval
+    async with anyio.create_task_group() as offers:
+        if _client_can_open_urls(ctx):
+            offers.start_soon(_offer_link, ctx, url, approval.id)
+        decided = await approvals.wait(approval.id)
+        offers.cancel_scope.cancel()
+    if decided is not None and decided.state == "granted":
+        try:
+            await approvals.redeem(approval.id, binding)
+        except ApprovalRefused as refused:
+            return refused.message
+        return PasskeyAnswer("granted")
+    if decided is not None and decided.state == "denied":
+        return PasskeyAnswer("not_done", "The owner denied this with their passkey; nothing was sent to Nuki.")
+    if decided is None or decided.state != "pending":
+        return PasskeyAnswer(
+            "not_done", "The approval expired before the owner answered; nothing was sent to Nuki. Call again to ask."
+        )
+    return PasskeyAnswer(
+        "confirmation_required",
+        f"Nothing was sent to Nuki. Show the user this link and ask them to approve with their passkey: {url} - "
+        "once they have, call this tool again with the same arguments plus confirmation_token.",
+        approval_id=approval.id,
+        url=url,
+        expires_in_s=decided.seconds_left(state.clock.now()),
+    )
+
+
+def _client_can_open_urls(ctx: Context[AppState]) -> bool:
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities else None
+    # URL-mode elicitation is pushed mid-call, which only the 2025-11-25 era can do.
+    return (
+        elicitation is not None
+        and elicitation.url is not None
+        and ctx.input_responses is None
+        and (ctx.protocol_version is None or ctx.protocol_version < "2026")
+    )
+
+
+async def _offer_link(ctx: Context[AppState], url: str, approval_id: str) -> None:
+    """Offer the approval page through the host as well; only the passkey on the page approves anything."""
+    try:
+        await ctx.elicit_url("Approve this change with your passkey on nuki-mcp's approval page.", url, approval_id)
+    except Exception:  # the host may refuse or not answer: the link is in the progress message and the result
+        logger.info("The client did not take the approval link by URL elicitation")
+
+
 def write_binding(plan: WritePlan, raw_arguments: dict[str, JsonValue]) -> str:
     """What a confirmation is bound to: the tool, the resolved devices and the normalized arguments.
 
@@ -124,28 +241,23 @@ def write_binding(plan: WritePlan, raw_arguments: dict[str, JsonValue]) -> str:
 
 async def run_write(
     ctx: Context[AppState],
+    tool: "WriteTool[Any, Any]",
     plan: WritePlan,
     confirmation: ConfirmOutcome,
     confirmation_token: str | None,
-    result_type: type[W],
-    perform: Callable[[str], Awaitable[W]],
-    refresh: Callable[[], Awaitable[WritePlan]] | None = None,
-) -> W:
-    """Confirm `plan` as NUKI_CONFIRM says, then `perform(confirmed_by)` it, recording every step.
-
-    `refresh`, once the write is confirmed, re-reads the target and re-applies the confirmed changes
-    on top of what is there now (so a change made at Nuki meanwhile is not overwritten); a refusal
-    there sends nothing.
+) -> WriteResult:
+    """Confirm `plan` as NUKI_CONFIRM says, then perform it with `perform_confirmed`, recording every step.
 
     Nothing is sent to Nuki unless the human accepted with `confirm: true` in time, a valid token was
-    presented, or confirmation is off. An attempt line is synced to the audit trail before `perform`
-    runs (no record, no request) and an outcome line follows whatever happens, cancellation included;
-    every refusal is recorded too.
+    presented, the owner approved with a passkey, or confirmation is off. On a client that renders MCP
+    Apps and cannot elicit, the approval waits for a click in the confirmation card instead of a token
+    the model could replay. Every refusal is recorded too.
     """
     state = app_state(ctx)
     guard = state.guard
     arguments = call_arguments(ctx)
     binding = write_binding(plan, arguments)
+    result_type = tool.result_type
 
     def decide(method: str, outcome: str, detail: str | None = None) -> None:
         guard.audit.decision(
@@ -156,7 +268,7 @@ async def run_write(
         decide(method, "refused", message)
         raise RecordedToolError(message)
 
-    def not_done(method: str, reason: str) -> W:
+    def not_done(method: str, reason: str) -> WriteResult:
         decide(method, "not_done", reason)
         return result_type(status="not_done", summary=plan.describe(), reason=reason)
 
@@ -171,6 +283,16 @@ async def run_write(
                 "and this client cannot; use a client with elicitation support or set NUKI_CONFIRM=auto.",
             )
         case AcceptedElicitation(data=NotAsked(method="token")):
+            if confirmation_token is None and client_supports_apps(ctx):
+                card = guard.cards.add(plan.tool, binding, CardWrite(tool, plan, arguments))
+                decide("card", "confirmation_required")
+                waiting = result_type(
+                    status="confirmation_required",
+                    summary=plan.describe(),
+                    reason="Nothing was sent to Nuki. The user approves or cancels it in the confirmation card "
+                    "shown with this result; wait for their choice.",
+                )
+                return _in_card(waiting, plan, card.approval_id, guard.cards.seconds_left(card), None)
             if confirmation_token is None:
                 issued = guard.tokens.issue(binding)
                 decide("token", "confirmation_required")
@@ -187,6 +309,26 @@ async def run_write(
             except GuardRefusal as refusal:
                 refuse("token", str(refusal))
             method = "token"
+        case AcceptedElicitation(data=NotAsked(method="passkey")):
+            answer = await _passkey_approval(ctx, plan, binding, confirmation_token)
+            if isinstance(answer, str):
+                refuse("passkey", answer)
+            if answer.status != "granted":
+                decide("passkey", answer.status, answer.reason)
+                if answer.approval_id is not None and client_supports_apps(ctx) and not client_can_elicit_form(ctx):
+                    # The card opens the approval page; approve_write performs it once the passkey said yes.
+                    guard.cards.add(plan.tool, binding, CardWrite(tool, plan, arguments), answer.approval_id)
+                    waiting = result_type(status=answer.status, summary=plan.describe(), reason=answer.reason)
+                    return _in_card(waiting, plan, answer.approval_id, answer.expires_in_s, answer.url)
+                return result_type(
+                    status=answer.status,
+                    summary=plan.describe(),
+                    reason=answer.reason,
+                    confirmation_token=answer.approval_id,
+                    expires_in_s=answer.expires_in_s,
+                    approval_url=answer.url,
+                )
+            method = "passkey"
         case AcceptedElicitation(data=NotAsked(method=method)):
             pass
         case AcceptedElicitation(data=ConfirmForm(confirm=True)):
@@ -204,11 +346,41 @@ async def run_write(
         case CancelledElicitation():
             return not_done("elicitation", "The user cancelled; nothing was sent to Nuki.")
 
-    if refresh is not None:
+    return await perform_confirmed(ctx, tool, plan, method, arguments, confirmation_token)
+
+
+async def perform_confirmed(
+    ctx: Context[AppState],
+    tool: "WriteTool[Any, Any]",
+    plan: WritePlan,
+    method: str,
+    arguments: dict[str, JsonValue],
+    confirmation_token: str | None = None,
+) -> WriteResult:
+    """Perform a confirmed write: refresh, attempt line (synced; none, no request), perform, outcome line.
+
+    `refresh` re-reads the target and re-applies the confirmed changes on top of what is there now (so a
+    change made at Nuki meanwhile is not overwritten); a refusal there sends nothing. The outcome line
+    follows whatever happens, a cancelled call included.
+    """
+    guard = app_state(ctx).guard
+
+    def refuse(message: str) -> NoReturn:
+        guard.audit.decision(
+            tool=plan.tool,
+            device=plan.device,
+            arguments=arguments,
+            confirmation=method,
+            outcome="refused",
+            detail=message,
+        )
+        raise RecordedToolError(message)
+
+    if tool.refresh is not None:
         try:
-            plan = await refresh()
+            plan = await tool.refresh(ctx, plan)
         except (NukiError, GuardRefusal, ToolError) as exc:
-            refuse(method, str(exc))
+            refuse(str(exc))
 
     try:
         attempt_id = guard.audit.attempt(tool=plan.tool, device=plan.device, arguments=arguments, confirmation=method)
@@ -227,7 +399,7 @@ async def run_write(
         )
 
     try:
-        result = await perform(method)
+        result: WriteResult = await tool.perform(ctx, plan, method)
     except NukiLockedError as exc:
         # 423: Nuki did nothing, so the human's confirmation still stands for the same call.
         kept = ""
@@ -250,6 +422,43 @@ async def run_write(
         raise
     finish(result.audit_outcome(), result.reason)
     return result
+
+
+@dataclass(frozen=True)
+class CardWrite:
+    """A planned write waiting in the confirmation card: performed exactly as planned, or not at all."""
+
+    tool: "WriteTool[Any, Any]"
+    plan: WritePlan
+    arguments: dict[str, JsonValue]
+
+
+def _in_card(
+    result: WriteResult, plan: WritePlan, approval_id: str, expires_in_s: int | None, approval_url: str | None
+) -> WriteResult:
+    """Put the approval in the result's `_meta` for the card (APPROVALS.md), and out of what the model reads."""
+    approval: dict[str, JsonValue] = {
+        "approval_id": approval_id,
+        "summary": plan.describe(),
+        "changes": [change.describe() for change in plan.changes],
+        "expires_in_s": expires_in_s,
+    }
+    if approval_url is not None:
+        approval["approval_url"] = approval_url
+    result._approval = approval  # pyright: ignore[reportPrivateUsage]
+    return result
+
+
+def as_call_result(result: WriteResult) -> WriteResult | CallToolResult:
+    """The tool's answer: the result itself, or with the card's approval attached as `_meta`."""
+    approval = result._approval  # pyright: ignore[reportPrivateUsage]
+    if approval is None:
+        return result
+    return CallToolResult(
+        content=[TextContent(type="text", text=result.model_dump_json())],
+        structured_content=result.model_dump(mode="json"),
+        _meta={APPROVAL_META: approval},
+    )
 
 
 class WriteRecordingServer(CompactSchemaServer):
@@ -290,9 +499,27 @@ class WriteRecordingServer(CompactSchemaServer):
                 detail=detail,
             )
 
+    async def _handle_list_tools(  # pyright: ignore[reportIncompatibleMethodOverride]
+        self, ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        """The tool list; the confirmation card's app-only tools only for a client that renders MCP Apps.
+
+        A host without Apps sees no change at all (PRODUCT.md §6), and never offers them to its model.
+        """
+        listed = await super()._handle_list_tools(ctx, params)
+        if client_supports_apps(ctx):
+            return listed
+        return listed.model_copy(update={"tools": [tool for tool in listed.tools if not is_app_only(tool)]})
+
     def _is_write_tool(self, name: str) -> bool:
         tool = self._tool_manager.get_tool(name)
         return tool is not None and not (tool.annotations is not None and tool.annotations.read_only_hint)
+
+
+def is_app_only(tool: Tool) -> bool:
+    """Whether a listed tool is for MCP Apps views only (`_meta.ui.visibility: ["app"]`)."""
+    ui = _JSON_OBJECT.validate_python((tool.meta or {}).get("ui") or {})
+    return ui.get("visibility") == ["app"]
 
 
 def _recordable(arguments: dict[str, Any]) -> dict[str, JsonValue]:
@@ -348,6 +575,12 @@ class WriteTool(Generic[PlanT, ResultT]):
     def name(self) -> str:
         return self.plan.__name__
 
+    @property
+    def result_type(self) -> type[WriteResult]:
+        """What `perform` returns: the tool's structured result model."""
+        returned: type[WriteResult] = get_type_hints(self.perform)["return"]
+        return returned
+
 
 def write_tool(
     *,
@@ -372,17 +605,18 @@ def register_writes(server: MCPServer[AppState], settings: Settings, tools: Iter
         return
     for tool in tools:
         annotations = write_annotations(destructive=tool.destructive, idempotent=tool.idempotent)
-        register_tool(server, title=tool.title, annotations=annotations)(_tool_function(tool))
+        meta: dict[str, JsonValue] | None = {"ui": {"resourceUri": CONFIRM_VIEW}} if tool.confirms else None
+        register_tool(server, title=tool.title, annotations=annotations, meta=meta)(_tool_function(tool))
 
 
-def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteResult]]:
+def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteResult | CallToolResult]]:
     """The function the SDK registers: the plan's arguments plus the plan and confirmation resolvers."""
     hints = get_type_hints(tool.plan, include_extras=True)
     arguments = [
         parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[parameter.name])
         for parameter in inspect.signature(tool.plan).parameters.values()
     ]
-    result_type: type[WriteResult] = get_type_hints(tool.perform)["return"]
+    result_type = tool.result_type
 
     async def plan(**kwargs: Any) -> WritePlan:
         try:
@@ -394,21 +628,10 @@ def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteRe
     _sign(plan, f"plan_{tool.name}", arguments, WritePlan)
     confirm = confirm_with(plan)
 
-    async def run(**kwargs: Any) -> WriteResult:
-        ctx: Context[AppState] = kwargs["ctx"]
-        current: WritePlan = kwargs["plan"]
-
-        async def refresh() -> WritePlan:
-            nonlocal current
-            if tool.refresh is not None:
-                current = await tool.refresh(ctx, current)
-            return current
-
-        async def perform(confirmed_by: str) -> WriteResult:
-            return await tool.perform(ctx, current, confirmed_by)
-
+    async def run(**kwargs: Any) -> WriteResult | CallToolResult:
         token: str | None = kwargs.get("confirmation_token")
-        return await run_write(ctx, current, kwargs["confirmation"], token, result_type, perform, refresh)
+        result = await run_write(kwargs["ctx"], tool, kwargs["plan"], kwargs["confirmation"], token)
+        return as_call_result(result)
 
     resolvers = [
         inspect.Parameter("plan", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[WritePlan, Resolve(plan)]),

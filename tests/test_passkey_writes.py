@@ -1,0 +1,191 @@
+"""NUKI_CONFIRM=passkey through the real MCP server: which writes need the owner's approval, and the token flow.
+
+The approval page and the WebAuthn ceremony are proven in a real browser (tests/browser/); here the owner's
+decision is given to the server's own approval store, as the page does after it verified the passkey, and
+every refusal is checked against the simulator: nothing reached Nuki.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
+from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
+from nuki_mcp.guard import Guard
+from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok
+
+pytestmark = pytest.mark.anyio
+
+BOTH_ERAS: list[ClientMode] = ["legacy", "auto"]
+CREDENTIAL_ID = "dGVzdC1jcmVkZW50aWFs"
+UNLOCKED = 3
+LOCKED = 1
+
+
+def _passkey_harness(tmp_path: Path) -> Harness:
+    harness = Harness(tmp_path, confirm="passkey")
+    PasskeyStore(harness.state_dir).add(
+        StoredPasskey(
+            credential_id=CREDENTIAL_ID,
+            public_key="cHVibGljLWtleQ",
+            sign_count=0,
+            label="test phone",
+            created=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    return harness
+
+
+def _guard(harness: Harness) -> Guard:
+    assert harness.server is not None
+    return harness.server.guard
+
+
+async def _owner_approves(harness: Harness, approval_id: str) -> None:
+    approvals = _guard(harness).approvals
+    assert approvals is not None
+    await approvals.store.grant(approval_id, CREDENTIAL_ID)
+
+
+async def _owner_denies(harness: Harness, approval_id: str) -> None:
+    approvals = _guard(harness).approvals
+    assert approvals is not None
+    await approvals.store.deny(approval_id)
+
+
+def _state(harness: Harness, smartlock_id: int) -> int:
+    state = harness.sim.device(smartlock_id).state
+    assert state is not None
+    return state.state
+
+
+@pytest.mark.parametrize("mode", BOTH_ERAS)
+async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_nothing_sent(
+    tmp_path: Path, mode: ClientMode
+) -> None:
+    harness = _passkey_harness(tmp_path)
+    human = Elicitations()  # even a client that could ask the user is not enough for an opening write
+    async with harness.client(mode=mode, elicitation=human) as client:
+        result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+    assert result["status"] == "confirmation_required"
+    assert str(result["approval_url"]).startswith("http://localhost:")
+    assert str(result["approval_url"]).endswith(f"/approve/{result['confirmation_token']}")
+    assert result["expires_in_s"] == 300 - 60  # the approval lives 300 s; the call waited 60 s of them
+    assert "passkey" in str(result["reason"])
+    assert not any("Confirm within" in question for question in human.questions)  # no yes/no form
+    if mode == "legacy":  # the link is also offered by URL elicitation, which only that era can push
+        assert human.questions == ["Approve this change with your passkey on nuki-mcp's approval page."]
+    assert harness.sim.writes() == []
+
+
+@pytest.mark.parametrize("mode", BOTH_ERAS)
+async def test_after_the_owner_approved_the_call_with_the_token_unlocks_once(tmp_path: Path, mode: ClientMode) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client(mode=mode) as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        token = str(first["confirmation_token"])
+        early = await call_error(client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": token})
+        assert harness.sim.writes() == []
+        await _owner_approves(harness, token)
+        done = await call_ok(client, "unlock_smartlock", {"smartlock": str(FRONT_DOOR_ID), "confirmation_token": token})
+        again = await call_error(client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": token})
+    assert "not approved this yet" in early
+    assert done["status"] == "done"
+    assert done["confirmed_by"] == "passkey"
+    assert _state(harness, FRONT_DOOR_ID) == UNLOCKED
+    assert "already used" in again
+    assert [w.path for w in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
+
+
+async def test_a_denied_approval_is_final_and_sends_nothing(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        await _owner_denies(harness, str(first["confirmation_token"]))
+        error = await call_error(
+            client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": first["confirmation_token"]}
+        )
+    assert "denied" in error
+    assert harness.sim.writes() == []
+
+
+async def test_an_expired_approval_is_refused(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        await _owner_approves(harness, str(first["confirmation_token"]))
+        harness.clock.advance(301)
+        error = await call_error(
+            client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": first["confirmation_token"]}
+        )
+    assert "expired" in error
+    assert harness.sim.writes() == []
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("unlock_smartlock", {"smartlock": "Cellar"}),
+        ("smartlock_action", {"smartlock": "Front Door", "action": "unlatch"}),
+        ("unlock_smartlock", {"smartlock": "Front Door", "wait": False}),
+    ],
+    ids=["other-device", "other-tool", "other-arguments"],
+)
+async def test_an_approval_is_refused_for_any_other_call(tmp_path: Path, tool: str, arguments: Json) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        await _owner_approves(harness, str(first["confirmation_token"]))
+        error = await call_error(client, tool, {**arguments, "confirmation_token": first["confirmation_token"]})
+    assert "different tool, device or arguments" in error
+    assert harness.sim.writes() == []
+
+
+@pytest.mark.parametrize("forge", ["x" * 32, "not-an-id", ""], ids=["unknown", "garbage", "empty"])
+async def test_a_forged_or_truncated_approval_id_is_refused(tmp_path: Path, forge: str) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        token = str(first["confirmation_token"])
+        await _owner_approves(harness, token)
+        error = await call_error(
+            client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": forge or token[:-1]}
+        )
+    assert "not a known approval" in error
+    assert harness.sim.writes() == []
+
+
+async def test_a_securing_write_under_passkey_mode_follows_auto_without_a_passkey(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        first = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+        assert first["approval_url"] is None
+        second = await call_ok(
+            client, "lock_smartlock", {"smartlock": "Cellar", "confirmation_token": first["confirmation_token"]}
+        )
+    assert second["confirmed_by"] == "token"
+    assert _state(harness, CELLAR_ID) == LOCKED
+
+
+async def test_every_step_of_an_approval_is_in_the_audit_trail_without_what_the_passkey_signed(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        token = str(first["confirmation_token"])
+        await _owner_approves(harness, token)
+        await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": token})
+    steps = [(line["event"], line["outcome"]) for line in harness.audit_lines()]
+    assert steps == [
+        ("approval", "created"),
+        ("decision", "confirmation_required"),
+        ("approval", "granted"),
+        ("approval", "redeemed"),
+        ("attempt", "sending"),
+        ("outcome", "confirmed"),
+    ]
+    granted = harness.audit_lines()[2]
+    assert (granted["approval_id"], granted["credential_id"]) == (token, CREDENTIAL_ID)
+    assert harness.audit_lines()[4]["confirmation"] == "passkey"
