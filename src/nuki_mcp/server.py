@@ -20,7 +20,7 @@ from mcp.types import CallToolResult, GetPromptResult, InputRequiredResult
 from mcp.types.jsonrpc import INVALID_PARAMS
 from pydantic import ValidationError
 
-from nuki_mcp import __version__
+from nuki_mcp import __version__, views
 from nuki_mcp.argument_errors import argument_error
 from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
@@ -104,6 +104,7 @@ def create_server(
             register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
+    views.register(server, settings)
     return server
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, ParamSpec, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from nuki_mcp.context import AppState
 from nuki_mcp.guard import DeviceRef, GuardRefusal
@@ -52,16 +52,23 @@ def write_annotations(*, destructive: bool, idempotent: bool) -> ToolAnnotations
 F = TypeVar("F", bound=Callable[..., Awaitable[object]])
 
 
-def register_tool(server: MCPServer[AppState], *, title: str, annotations: ToolAnnotations) -> Callable[[F], F]:
+def register_tool(
+    server: MCPServer[AppState],
+    *,
+    title: str,
+    annotations: ToolAnnotations,
+    meta: dict[str, JsonValue] | None = None,
+) -> Callable[[F], F]:
     """`server.tool`, with the docstring reflowed into one paragraph per blank-line-separated block.
 
     Docstrings are written for the model; their source indentation and line breaks would only cost tokens.
+    `meta` is the tool's `_meta` (e.g. the MCP Apps view its results render in, see `nuki_mcp.views`).
     """
 
     def decorate(fn: F) -> F:
         paragraphs = inspect.cleandoc(fn.__doc__ or "").split("\n\n")
         description = "\n\n".join(" ".join(p.split()) for p in paragraphs)
-        server.tool(title=title, annotations=annotations, description=description)(fn)
+        server.tool(title=title, annotations=annotations, description=description, meta=meta)(fn)
         return fn
 
     return decorate
