@@ -12,7 +12,7 @@ function el(tag, attrs, ...children) {
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -205,7 +205,8 @@ function approvalCard(approval) {
     status.textContent = text;
     card.dataset.outcome = verb;
     try {
-      await host.tellModel(`The user ${verb} "${approval.summary}" in the confirmation card. Outcome: ${text}`);
+      const clicked = verb === "approved" ? "Approve" : "Cancel";
+      await host.tellModel(`In the confirmation card the user clicked ${clicked} for: ${approval.summary} Outcome: ${text}`);
     } catch (error) {
       /* The outcome is on screen; a host that refuses context updates changes nothing here. */
     }
