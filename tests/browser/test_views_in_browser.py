@@ -77,6 +77,7 @@ async def test_the_dashboard_shows_every_device_with_its_state_batteries_and_act
             await host.screenshot("dashboard")
     assert [name for name, _ in host.calls] == ["get_smartlock"] * len(DEVICES)
     assert host.harness.sim.writes() == []
+    assert host.outside_requests() == []
 
 
 async def test_the_dashboard_renders_one_device_from_get_smartlock(browser: PlaywrightBrowser, tmp_path: Path) -> None:
@@ -149,6 +150,7 @@ async def test_the_audit_view_groups_the_findings_by_device_and_severity_with_ev
         await expect(view.locator("article.finding")).to_have_count(14)
         await host.screenshots(f"audit-{theme}")
     assert host.calls == []
+    assert host.outside_requests() == []
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -231,5 +233,17 @@ async def test_a_result_without_a_pending_approval_shows_its_outcome(
     async with view_host(browser, Harness(tmp_path)) as host:
         view = await host.call_and_show(CONFIRM_URI, "lock_smartlock", {"smartlock": "Cellar"})
         await expect(view.locator("[data-role=outcome]")).to_contain_text("done")
+        await expect(view.locator("button")).to_have_count(0)
+    assert host.calls == []
+
+
+async def test_the_card_says_so_when_the_host_cancels_the_tool_call(browser: PlaywrightBrowser, tmp_path: Path) -> None:
+    async with view_host(browser, Harness(tmp_path)) as host:
+        view = await host.show(CONFIRM_URI, {"smartlock": "Cellar"}, approval_result(cellar_approval()))
+        await expect(view.locator("button[data-role=approve]")).to_be_visible()
+        await host.page.evaluate("() => window.cancelTool('user action')")
+        await expect(view.locator("[data-role=outcome]")).to_have_text(
+            "The call was cancelled (user action): nothing was done."
+        )
         await expect(view.locator("button")).to_have_count(0)
     assert host.calls == []

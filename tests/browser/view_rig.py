@@ -56,6 +56,11 @@ class ViewHost:
     client: Client
     harness: Harness
     calls: list[tuple[str, dict[str, JsonValue]]] = field(default_factory=list[tuple[str, dict[str, JsonValue]]])
+    requested: list[str] = field(default_factory=list[str])
+
+    def outside_requests(self) -> list[str]:
+        """Every request of the page or the view beyond the host page itself and the bridge script."""
+        return [url for url in self.requested if not url.startswith(("file://", "about:", "data:"))]
 
     @property
     def view(self) -> FrameLocator:
@@ -158,6 +163,7 @@ async def view_host(browser: PlaywrightBrowser, harness: Harness) -> AsyncGenera
                     host.calls.append((name, arguments))
                     return result_json(await client.call_tool(name, arguments))
 
+                page.on("request", lambda request: host.requested.append(request.url))
                 await page.expose_function("mcpCallTool", call_tool)  # pyright: ignore[reportUnknownMemberType]
                 yield host
             finally:
