@@ -39,9 +39,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/pyright
 
-# A headless Chromium for tests/browser: Debian's chromium (root + apt) or the pinned npm build in .cache/.
+# A headless Chromium for tests/browser: Debian's chromium (root + apt) or the pinned npm build in .cache/;
+# and the official MCP Apps host bridge the view tests embed (pinned in tools/ext-apps-host, bundled once).
 browser: $(STAMP)
 	$(BIN)/python -m scripts.browser
+	$(BIN)/python -m scripts.ext_apps_host
 
 test: lint typecheck mcp-checks browser
 	$(BIN)/python -m pytest
@@ -55,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist $(CHECKS_DIR)/node_modules .cache/chromium test-artifacts
+	rm -rf $(VENV) build dist $(CHECKS_DIR)/node_modules tools/ext-apps-host/node_modules .cache/chromium test-artifacts

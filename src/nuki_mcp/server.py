@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 import httpx2
+from mcp.server.apps import Apps
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.request_state import RequestStateSecurity
@@ -21,7 +22,7 @@ from mcp.types import CallToolResult, GetPromptResult, InputRequiredResult
 from mcp.types.jsonrpc import INVALID_PARAMS
 from pydantic import ValidationError
 
-from nuki_mcp import __version__
+from nuki_mcp import __version__, views
 from nuki_mcp.argument_errors import argument_error
 from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
@@ -120,6 +121,7 @@ def create_server(
     confirm_card.register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
+    views.register(server, settings)
     return server
 
 
@@ -146,6 +148,8 @@ class NukiServer(WriteRecordingServer):
             # An elicitation answered on the 2026-07-28 era comes back in a retry carrying this sealed state;
             # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
             request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
+            # Announces MCP Apps (io.modelcontextprotocol/ui); the views and their tools register themselves.
+            extensions=[Apps()],
         )
         self.guard = guard
         self._nuki_settings = settings

@@ -11,6 +11,7 @@ from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.nuki.models import Smartlock
 from nuki_mcp.tools.common import READ, match_device, nuki_errors
+from nuki_mcp.views import AUDIT_URI, ui_meta
 
 AuditSmartlockArg = Annotated[
     str | None,
@@ -29,7 +30,7 @@ MinSeverityArg = Annotated[
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="Audit the configuration", annotations=READ)
+    @server.tool(title="Audit the configuration", annotations=READ, meta=ui_meta(AUDIT_URI))
     @nuki_errors
     async def audit_smartlocks(
         ctx: Context[AppState],

@@ -62,6 +62,7 @@ def register_tool(
     """`server.tool`, with the docstring reflowed into one paragraph per blank-line-separated block.
 
     Docstrings are written for the model; their source indentation and line breaks would only cost tokens.
+    `meta` is the tool's `_meta` (e.g. the MCP Apps view its results render in, see `nuki_mcp.views`).
     """
 
     def decorate(fn: F) -> F:

@@ -11,18 +11,19 @@ from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field, JsonValue
+from pydantic import Field
 
+from nuki_mcp import views
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.guard import GuardRefusal
 from nuki_mcp.tools.common import register_tool, write_annotations
-from nuki_mcp.tools.writes import CONFIRM_VIEW, CardWrite, RecordedToolError, WriteResult, perform_confirmed
+from nuki_mcp.tools.writes import CardWrite, RecordedToolError, WriteResult, perform_confirmed
 
 ApprovalIdArg = Annotated[
     str, Field(min_length=1, max_length=64, description="The approval_id the card received in the result's _meta.")
 ]
-_APP_ONLY: dict[str, JsonValue] = {"ui": {"resourceUri": CONFIRM_VIEW, "visibility": ["app"]}}
+_APP_ONLY = views.ui_meta(views.CONFIRM_URI, app_only=True)
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:

@@ -20,6 +20,7 @@ from nuki_mcp.tools.common import (
 )
 from nuki_mcp.tools.views import DeviceRefView, DeviceStateView, device_ref_view, device_state_view
 from nuki_mcp.tools.writes import WriteResult, register_writes, write_tool
+from nuki_mcp.views import DASHBOARD_URI, ui_meta
 
 
 class SmartlockSummary(BaseModel):
@@ -178,7 +179,7 @@ async def sync_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> Wri
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @register_tool(server, title="List devices", annotations=READ)
+    @register_tool(server, title="List devices", annotations=READ, meta=ui_meta(DASHBOARD_URI))
     @nuki_errors
     async def list_smartlocks(ctx: Context[AppState], limit: LimitArg = 50) -> SmartlockList:
         """List the Nuki devices (smart locks, Openers, Smart Doors) with their current state, door
@@ -191,7 +192,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             truncated=len(devices) > limit,
         )
 
-    @register_tool(server, title="Get one device", annotations=READ)
+    @register_tool(server, title="Get one device", annotations=READ, meta=ui_meta(DASHBOARD_URI))
     @nuki_errors
     async def get_smartlock(smartlock: SmartlockArg, ctx: Context[AppState]) -> SmartlockDetails:
         """Get one device in detail: lock state, door sensor, batteries, online status, admin PIN

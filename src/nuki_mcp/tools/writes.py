@@ -39,6 +39,7 @@ from mcp.types import CallToolResult, InputRequiredResult, ListToolsResult, Pagi
 from pydantic import BaseModel, Field, JsonValue, PrivateAttr, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
+from nuki_mcp import views
 from nuki_mcp.compact_schemas import CompactSchemaServer
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
@@ -56,7 +57,6 @@ from nuki_mcp.tools.common import ConfirmationTokenArg, register_tool, write_ann
 
 logger = logging.getLogger(__name__)
 
-CONFIRM_VIEW = "ui://nuki/confirm"  # the MCP Apps confirmation card every confirming write tool links to
 APPROVAL_META = "nuki/approval"  # the result `_meta` key the card reads (APPROVALS.md)
 
 WriteStatus = Literal["done", "not_done", "confirmation_required"]
@@ -605,7 +605,7 @@ def register_writes(server: MCPServer[AppState], settings: Settings, tools: Iter
         return
     for tool in tools:
         annotations = write_annotations(destructive=tool.destructive, idempotent=tool.idempotent)
-        meta: dict[str, JsonValue] | None = {"ui": {"resourceUri": CONFIRM_VIEW}} if tool.confirms else None
+        meta = views.confirm_meta() if tool.confirms else None
         register_tool(server, title=tool.title, annotations=annotations, meta=meta)(_tool_function(tool))
 
 
