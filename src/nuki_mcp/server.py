@@ -29,7 +29,19 @@ from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guar
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
-from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, logs, webhooks
+from nuki_mcp.tools import (
+    account,
+    actions,
+    advanced,
+    audit,
+    auths,
+    config,
+    devices,
+    logs,
+    notifications,
+    properties,
+    webhooks,
+)
 from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
@@ -55,6 +67,8 @@ TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
     "account": account.register,
     "advanced": advanced.register,
     "audit": audit.register,
+    "properties": properties.register,
+    "notifications": notifications.register,
 }
 
 
