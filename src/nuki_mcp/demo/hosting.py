@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nuki_mcp.demo.household import ACCOUNT_ID, BACK_DOOR_ID
+from nuki_mcp.demo.household import ACCOUNT_ID, BACK_DOOR_ID, FRONT_DOOR_ID, OPENER_ID
 from nuki_mcp.nuki.models_properties import (
     Address,
     AddressReservation,
@@ -22,6 +22,8 @@ from nuki_mcp.nuki.models_properties import (
 
 HOLIDAY_FLAT_ADDRESS_ID = 3001
 HOLIDAY_FLAT_NAME = "Garden Flat"
+HOME_ADDRESS_ID = 3002
+HOME_NAME = "Berger Home"
 HOLIDAY_FLAT_UNIT_ID = "66b1d2e3f4a5b6c7d8e9f001"
 HOLIDAY_FLAT_TOKEN_ID = "66b1d2e3f4a5b6c7d8e9f101"
 CURRENT_RESERVATION_ID = "66b1d2e3f4a5b6c7d8e9f201"  # Lena Hofmann: staying now, access issued
@@ -31,6 +33,7 @@ IMPORTED_RESERVATION_ID = "66b1d2e3f4a5b6c7d8e9f204"  # Airbnb sends it on the n
 NOTIFICATION_ID = "66b1d2e3f4a5b6c7d8e9f301"
 NOTIFICATION_URL = "https://home.example.com/nuki-notify"
 NOTIFICATION_SECRET = "2c7e41a9b3d05f86e1c4a7b92d3f60e8a5c1b7d4"
+PHONE_NOTIFICATION_ID = "66b1d2e3f4a5b6c7d8e9f302"  # Anna's iPhone: battery warnings of every device
 CHECK_IN_MINUTES = 15 * 60
 CHECK_OUT_MINUTES = 10 * 60
 
@@ -93,6 +96,16 @@ def seed(data: HostingData, now: datetime) -> None:
         creation_date=now - timedelta(days=200),
         update_date=now - timedelta(days=40),
     )
+    data.addresses[HOME_ADDRESS_ID] = Address(
+        address_id=HOME_ADDRESS_ID,
+        account_id=ACCOUNT_ID,
+        name=HOME_NAME,
+        smartlock_ids=[FRONT_DOOR_ID, OPENER_ID],
+        time_zone="Europe/Vienna",
+        settings={},
+        creation_date=now - timedelta(days=380),
+        update_date=now - timedelta(days=380),
+    )
     data.units[HOLIDAY_FLAT_UNIT_ID] = AddressUnit(
         id=HOLIDAY_FLAT_UNIT_ID,
         name="Flat 1",
@@ -149,4 +162,13 @@ def seed(data: HostingData, now: datetime) -> None:
         status=2,  # failed: the receiver stopped answering
         last_active_date=now - timedelta(days=3),
         settings=[NotificationSetting(smartlock_id=BACK_DOOR_ID, trigger_events=["unlatch", "doorsensor"])],
+    )
+    data.notifications[PHONE_NOTIFICATION_ID] = Notification(
+        notification_id=PHONE_NOTIFICATION_ID,
+        push_id="apns-7d1f0c9e2b4a",
+        os=1,  # iOS push
+        language="de",
+        status=1,  # active
+        last_active_date=now - timedelta(days=1),
+        settings=[NotificationSetting(trigger_events=["warnings"])],  # no smartlockId: every device
     )

@@ -413,6 +413,13 @@ def match_reservation(reservations: list[AddressReservation], wanted: str) -> Ad
     return found
 
 
+def _clean_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise ToolError("The name is blank; give a name with at least one visible character.")
+    return cleaned
+
+
 def _devices_phrase(refs: tuple[DeviceRef, ...]) -> str:
     return ", ".join(r.label() for r in refs) or "no device"
 
@@ -454,14 +461,15 @@ async def create_address(
 ) -> CreateAddressPlan:
     """Create an address: a rental object (e.g. a holiday flat) that groups the devices its guests
     use, so reservations can grant them access. The user is asked to confirm first."""
+    cleaned = _clean_name(name)
     scope = await visible_scope(app_state(ctx))
     chosen = _resolve_devices(scope, smartlocks)
     refs = tuple(device_ref(d) for d in chosen)
     return CreateAddressPlan(
         tool="create_address",
-        summary=f"Create the address {name.strip()!r} with {_devices_phrase(refs)}.",
+        summary=f"Create the address {cleaned!r} with {_devices_phrase(refs)}.",
         devices=refs,
-        request=AddressCreate(name=name.strip(), smartlock_ids=[d.smartlock_id for d in chosen]),
+        request=AddressCreate(name=cleaned, smartlock_ids=[d.smartlock_id for d in chosen]),
     )
 
 
@@ -506,12 +514,13 @@ async def update_address(
     reservations get access to the address's devices. The user is asked to confirm first."""
     if name is None and smartlocks is None:
         raise ToolError("Give name or smartlocks (or both): there is nothing to change.")
+    name = None if name is None else _clean_name(name)
     scope, current = await find_address(app_state(ctx), address)
     changes: list[FieldChange] = []
     new_ids: tuple[int, ...] | None = None
     refs = scope.refs(current)
-    if name is not None and name.strip() != current.name:
-        changes.append(FieldChange("name", current.name, name.strip()))
+    if name is not None and name != current.name:
+        changes.append(FieldChange("name", current.name, name))
     if smartlocks is not None:
         chosen = _resolve_devices(scope, smartlocks)
         new_ids = tuple(d.smartlock_id for d in chosen)
@@ -527,7 +536,7 @@ async def update_address(
         devices=refs,
         changes=tuple(changes),
         address_id=current.address_id,
-        name=name.strip() if name is not None else None,
+        name=name,
         smartlock_ids=new_ids,
     )
 
@@ -572,13 +581,14 @@ async def perform_create_unit(ctx: Context[AppState], plan: UnitPlan, confirmed_
 @write_tool(title="Create an address unit", destructive=True, idempotent=False, perform=perform_create_unit)
 async def create_address_unit(ctx: Context[AppState], address: AddressArg, name: UnitNameArg) -> UnitPlan:
     """Add a unit (e.g. one apartment) to an address. The user is asked to confirm first."""
+    cleaned = _clean_name(name)
     scope, current = await find_address(app_state(ctx), address)
     return UnitPlan(
         tool="create_address_unit",
-        summary=f"Add the unit {name.strip()!r} to the address {current.name!r} (address_id {current.address_id}).",
+        summary=f"Add the unit {cleaned!r} to the address {current.name!r} (address_id {current.address_id}).",
         devices=scope.refs(current),
         address_id=current.address_id,
-        request=AddressUnitCreate(name=name.strip()),
+        request=AddressUnitCreate(name=cleaned),
     )
 
 
