@@ -368,7 +368,7 @@ def match_address(addresses: list[Address], wanted: str) -> Address:
         for address in addresses:
             if address.address_id == int(key):
                 return address
-    found = _unique(addresses, key, lambda a: a.name, "address")
+    found = _unique(addresses, key, lambda a: a.name, "addresses")
     if found is None:
         listed = ", ".join(f"{a.name} ({a.address_id})" for a in addresses) or "none"
         raise ToolError(f"No address matches {wanted!r}; the addresses are: {listed}.")
@@ -392,7 +392,7 @@ def _unique(items: list[T], key: str, name_of: Callable[[T], str], what: str) ->
             return hits[0]
         if len(hits) > 1:
             names = ", ".join(repr(name_of(h)) for h in hits)
-            raise ToolError(f"{key!r} matches several {what}s: {names}; name one of them exactly.")
+            raise ToolError(f"{key!r} matches several {what}: {names}; name one of them exactly.")
     return None
 
 
@@ -406,7 +406,7 @@ def match_reservation(reservations: list[AddressReservation], wanted: str) -> Ad
     for reservation in reservations:
         if reservation.id == key or (reservation.reference or "").casefold() == key.casefold():
             return reservation
-    found = _unique(reservations, key, lambda r: r.name, "reservation")
+    found = _unique(reservations, key, lambda r: r.name, "reservations")
     if found is None:
         listed = ", ".join(f"{r.name} ({r.id})" for r in reservations) or "none"
         raise ToolError(f"No reservation matches {wanted!r}; the reservations are: {listed}.")
@@ -790,7 +790,7 @@ async def sync_service(ctx: Context[AppState], service: ServiceArg) -> ServicePl
     services = await state.client.list_services()
     key = service.strip().casefold()
     found = next((s for s in services if s.service_id.casefold() == key), None) or _unique(
-        services, service.strip(), lambda s: s.name or s.service_id, "service"
+        services, service.strip(), lambda s: s.name or s.service_id, "services"
     )
     if found is None:
         listed = ", ".join(s.service_id for s in services) or "none"
