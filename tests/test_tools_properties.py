@@ -23,7 +23,7 @@ from tests.support import Harness, Json, call_error, call_ok, dumps, obj, rows
 
 pytestmark = pytest.mark.anyio
 
-FLAT = {"address": "garden"}
+FLAT: Json = {"address": "garden"}
 
 
 def reservations_by_id(result: Json) -> dict[str, Json]:
@@ -191,7 +191,7 @@ async def test_an_address_is_created_changed_and_deleted(tmp_path: Path) -> None
     update = next(w for w in harness.sim.writes() if w.method == "POST")
     assert update.body == {"name": "Lake House", "smartlockIds": [CELLAR_ID, FRONT_DOOR_ID]}  # the name is kept
     assert [d["name"] for d in rows(obj(moved, "address"), "devices")] == ["Cellar Door", "Front Door"]
-    assert "Lake House" not in {a["name"] for a in rows(listing, "addresses")}
+    assert "Lake House" not in [a["name"] for a in rows(listing, "addresses")]
 
 
 async def test_an_ambiguous_or_unknown_address_is_refused_with_the_choices(tmp_path: Path) -> None:
