@@ -315,11 +315,16 @@ async def _current(state: AppState, notification_id: str, lookup: _Lookup) -> No
     return notification
 
 
-def _current_settings(notification: Notification) -> list[NotificationSettingWrite]:
+def _current_settings(notification: Notification, events: tuple[str, ...] | None) -> list[NotificationSettingWrite]:
+    """The notification's settings as sent back, with `events` instead of each one's own where given."""
     return [
-        NotificationSettingWrite(smartlock_id=s.smartlock_id, trigger_events=s.trigger_events, auth_ids=s.auth_ids)
+        NotificationSettingWrite(
+            smartlock_id=s.smartlock_id,
+            trigger_events=list(events) if events is not None else s.trigger_events,
+            auth_ids=s.auth_ids,
+        )
         for s in notification.settings
-        if s.trigger_events
+        if events is not None or s.trigger_events
     ]
 
 
@@ -328,12 +333,9 @@ async def refresh_update(ctx: Context[AppState], plan: NotificationPlan) -> Noti
     state = app_state(ctx)
     notification_id = plan.notification_id or ""
     current = await state.client.get_notification(notification_id)
-    if plan.settings is not None:
-        settings = list(plan.settings)
-    else:
-        settings = _current_settings(current)
-        if plan.events is not None:
-            settings = [s.model_copy(update={"trigger_events": list(plan.events)}) for s in settings]
+    settings = list(plan.settings) if plan.settings is not None else _current_settings(current, plan.events)
+    if not settings:
+        raise ToolError(f"Notification {notification_id} has no events at Nuki any more; give trigger_events.")
     request = NotificationWrite(
         notification_id=notification_id,
         reference_id=current.reference_id,
