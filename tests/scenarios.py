@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nuki_mcp.demo.hosting import HOME_NAME, NOTIFICATION_ID, PHONE_NOTIFICATION_ID
 from nuki_mcp.demo.household import (
     API_KEY_ID,
     CELLAR_GARDEN_HELPER_CODE_AUTH_ID,
@@ -23,6 +24,8 @@ from tests.support import Json
 # A keypad code no demo device uses yet: six digits 1-9, not starting with 12.
 FREE_KEYPAD_CODE = 356891
 NEW_WEBHOOK_URL = "https://hooks.example.org/nuki"
+NEW_NOTIFICATION_URL = "https://hooks.example.org/nuki-events"
+HOLIDAY_FLAT = "Garden"  # a unique part of its name, so it is still found after update_address renames it
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,52 @@ WRITE_CALLS: dict[str, WriteCall] = {
     ),
     "lock_smartlock_advanced": WriteCall({"smartlock": "Cellar"}, "POST", other_device={"smartlock": "Front Door"}),
     "unlock_smartlock_advanced": WriteCall({"smartlock": "Front Door"}, "POST", other_device={"smartlock": "Cellar"}),
+    "create_address": WriteCall(
+        {"name": "Lake House", "smartlocks": ["Cellar"]},
+        "PUT",
+        other_device={"name": "Lake House", "smartlocks": ["Front Door"]},
+        other_arguments={"name": "Lake House 2", "smartlocks": ["Cellar"]},
+    ),
+    "update_address": WriteCall(
+        {"address": HOLIDAY_FLAT, "name": "Garden Cottage"},
+        "POST",
+        other_arguments={"address": HOLIDAY_FLAT, "name": "Garden Loft"},
+    ),
+    "delete_address": WriteCall({"address": HOME_NAME}, "DELETE"),
+    "create_address_unit": WriteCall(
+        {"address": HOLIDAY_FLAT, "name": "Flat 2"},
+        "PUT",
+        other_arguments={"address": HOLIDAY_FLAT, "name": "Flat 3"},
+    ),
+    "delete_address_units": WriteCall({"address": HOLIDAY_FLAT, "units": ["Flat 1"]}, "DELETE"),
+    "issue_reservation_access": WriteCall(
+        {"address": HOLIDAY_FLAT, "reservation": "Sophie"},
+        "POST",
+        other_arguments={"address": HOLIDAY_FLAT, "reservation": "Lena"},
+    ),
+    "revoke_reservation_access": WriteCall(
+        {"address": HOLIDAY_FLAT, "reservation": "Marco"},
+        "POST",
+        other_arguments={"address": HOLIDAY_FLAT, "reservation": "Lena"},
+    ),
+    "update_reservation_access_times": WriteCall(
+        {"address": HOLIDAY_FLAT, "reservation": "Lena", "check_in": "16:30"},
+        "POST",
+        other_arguments={"address": HOLIDAY_FLAT, "reservation": "Lena", "check_in": "17:00"},
+    ),
+    "sync_service": WriteCall({"service": "airbnb"}, "POST"),
+    "create_notification": WriteCall(
+        {"url": NEW_NOTIFICATION_URL, "trigger_events": ["unlatch"], "smartlocks": ["Front Door"]},
+        "PUT",
+        other_device={"url": NEW_NOTIFICATION_URL, "trigger_events": ["unlatch"], "smartlocks": ["Cellar"]},
+        other_arguments={"url": NEW_NOTIFICATION_URL, "trigger_events": ["lock"], "smartlocks": ["Front Door"]},
+    ),
+    "update_notification": WriteCall(
+        {"notification_id": NOTIFICATION_ID, "trigger_events": ["unlatch", "doorsensor", "lock"]},
+        "POST",
+        other_arguments={"notification_id": NOTIFICATION_ID, "trigger_events": ["unlatch"]},
+    ),
+    "delete_notification": WriteCall({"notification_id": PHONE_NOTIFICATION_ID}, "DELETE"),
 }
 
 # The tools that report an action's outcome and the device state it left (not the Advanced API ones).
@@ -180,6 +229,12 @@ READ_CALLS: dict[str, Json] = {
     "get_account": {},
     "list_account_users": {},
     "audit_smartlocks": {"smartlock": "Front Door"},
+    "list_addresses": {},
+    "list_address_units": {"address": HOLIDAY_FLAT},
+    "list_reservations": {"address": HOLIDAY_FLAT},
+    "list_address_tokens": {"address": HOLIDAY_FLAT},
+    "list_services": {},
+    "list_notifications": {},
 }
 
 

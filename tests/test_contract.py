@@ -38,6 +38,14 @@ from nuki_mcp.nuki.models import (
     WebConfigRequest,
     WebConfigWrite,
 )
+from nuki_mcp.nuki.models_properties import (
+    AddressCreate,
+    AddressUnitCreate,
+    AddressUpdate,
+    NotificationSettingWrite,
+    NotificationWrite,
+    ReservationAccessTimesUpdate,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -412,6 +420,39 @@ AUTH_ADVANCED_CREATE = SmartlocksAuthAdvancedCreate(
     smart_actions_enabled=False,
 )
 
+ADDRESS: JsonObject = {"addressId": 3001, "accountId": 1, "name": "Garden Flat", "smartlockIds": [FRONT_DOOR_ID]}
+UNIT: JsonObject = {"id": AUTH_ID, "name": "Flat 1", "addressId": 3001}
+RESERVATION: JsonObject = {
+    "id": AUTH_ID,
+    "addressId": 3001,
+    "name": "Lena",
+    "startDate": "2026-11-20T14:00:00.000Z",
+    "endDate": "2026-11-25T09:00:00.000Z",
+}
+ADDRESS_TOKEN: JsonObject = {"id": AUTH_ID, "addressId": 3001}
+SERVICE: JsonObject = {"serviceId": "airbnb", "name": "Airbnb", "enabled": True}
+NOTIFICATION: JsonObject = {
+    "notificationId": REQUEST_ID,
+    "pushId": WEBHOOK_URL,
+    "os": 2,
+    "status": 1,
+    "settings": [{"smartlockId": FRONT_DOOR_ID, "triggerEvents": ["unlatch"]}],
+}
+NOTIFICATION_WRITE = NotificationWrite(
+    notification_id=REQUEST_ID,
+    reference_id="back-door",
+    push_id=WEBHOOK_URL,
+    secret="8d41a187c3954f886f9de3a88c2ef22df0eac190",
+    os=2,
+    language="de",
+    settings=[
+        NotificationSettingWrite(
+            smartlock_id=FRONT_DOOR_ID, trigger_events=["unlatch", "doorsensor"], auth_ids=[AUTH_ID]
+        ),
+        NotificationSettingWrite(trigger_events=["warnings"]),
+    ],
+)
+
 
 @dataclass(frozen=True)
 class ContractCase:
@@ -487,6 +528,33 @@ CASES: dict[str, ContractCase] = {
     "list_account_users": ContractCase(
         lambda c: c.list_account_users(email="anna@example.org", offset=0, limit=50), [ACCOUNT_USER]
     ),
+    "list_addresses": ContractCase(lambda c: c.list_addresses(), [ADDRESS]),
+    "create_address": ContractCase(
+        lambda c: c.create_address(AddressCreate(name="Garden Flat", smartlock_ids=[FRONT_DOOR_ID])), ADDRESS
+    ),
+    "update_address": ContractCase(
+        lambda c: c.update_address(3001, AddressUpdate(name="Garden Flat", smartlock_ids=[FRONT_DOOR_ID, OPENER_ID]))
+    ),
+    "delete_address": ContractCase(lambda c: c.delete_address(3001)),
+    "list_address_units": ContractCase(lambda c: c.list_address_units(3001), [UNIT]),
+    "create_address_unit": ContractCase(lambda c: c.create_address_unit(3001, AddressUnitCreate(name="Flat 2")), UNIT),
+    "delete_address_units": ContractCase(lambda c: c.delete_address_units(3001, [AUTH_ID, LOG_ID]), CONFIRMATION),
+    "list_reservations": ContractCase(lambda c: c.list_reservations(3001), [RESERVATION]),
+    "issue_reservation_access": ContractCase(lambda c: c.issue_reservation_access(3001, AUTH_ID)),
+    "revoke_reservation_access": ContractCase(lambda c: c.revoke_reservation_access(3001, AUTH_ID)),
+    "update_reservation_access_times": ContractCase(
+        lambda c: c.update_reservation_access_times(
+            3001, AUTH_ID, ReservationAccessTimesUpdate(check_in_time=16 * 60, check_out_time=10 * 60)
+        )
+    ),
+    "list_address_tokens": ContractCase(lambda c: c.list_address_tokens(3001), [ADDRESS_TOKEN]),
+    "list_services": ContractCase(lambda c: c.list_services(), [SERVICE]),
+    "sync_service": ContractCase(lambda c: c.sync_service("airbnb")),
+    "list_notifications": ContractCase(lambda c: c.list_notifications(), [NOTIFICATION]),
+    "get_notification": ContractCase(lambda c: c.get_notification(REQUEST_ID), NOTIFICATION),
+    "create_notification": ContractCase(lambda c: c.create_notification(NOTIFICATION_WRITE), NOTIFICATION),
+    "update_notification": ContractCase(lambda c: c.update_notification(REQUEST_ID, NOTIFICATION_WRITE), NOTIFICATION),
+    "delete_notification": ContractCase(lambda c: c.delete_notification(REQUEST_ID)),
 }
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nuki_mcp.demo.hosting import HOLIDAY_FLAT_ADDRESS_ID, HOME_ADDRESS_ID
 from nuki_mcp.demo.household import CELLAR_ID
 from nuki_mcp.nuki.models import Smartlock, SmartlockAuth
 from tests.support import Harness, call_ok, rows
@@ -60,7 +61,11 @@ async def test_the_audit_sends_the_same_few_requests_for_3_or_50_more_devices(tm
     assert few == [
         ("GET", "/account"),
         ("GET", "/account/user"),
+        ("GET", "/address"),
+        ("GET", f"/address/{HOLIDAY_FLAT_ADDRESS_ID}/reservation"),  # one per address, none per device
+        ("GET", f"/address/{HOME_ADDRESS_ID}/reservation"),
         ("GET", "/api/decentralWebhook"),
+        ("GET", "/notification"),
         ("GET", "/smartlock"),
         ("GET", "/smartlock/auth"),
     ]

@@ -56,6 +56,23 @@ CONTRACT: dict[str, list[str]] = {
     ],
     "account": ["get_account", "list_account_users"],
     "audit": ["audit_smartlocks"],
+    "properties": [
+        "list_addresses",
+        "create_address",
+        "update_address",
+        "delete_address",
+        "list_address_units",
+        "create_address_unit",
+        "delete_address_units",
+        "list_reservations",
+        "issue_reservation_access",
+        "revoke_reservation_access",
+        "update_reservation_access_times",
+        "list_address_tokens",
+        "list_services",
+        "sync_service",
+    ],
+    "notifications": ["list_notifications", "create_notification", "update_notification", "delete_notification"],
 }
 READ_TOOLS = {
     "list_smartlocks",
@@ -68,8 +85,14 @@ READ_TOOLS = {
     "get_account",
     "list_account_users",
     "audit_smartlocks",
+    "list_addresses",
+    "list_address_units",
+    "list_reservations",
+    "list_address_tokens",
+    "list_services",
+    "list_notifications",
 }
-NOT_DESTRUCTIVE_WRITES = {"lock_smartlock", "sync_smartlock"}
+NOT_DESTRUCTIVE_WRITES = {"lock_smartlock", "sync_smartlock", "sync_service"}
 NOT_IDEMPOTENT_WRITES = {
     "smartlock_action",
     "create_smartlock_auth",
@@ -78,6 +101,9 @@ NOT_IDEMPOTENT_WRITES = {
     "action_smartlock_advanced",
     "lock_smartlock_advanced",
     "unlock_smartlock_advanced",
+    "create_address",
+    "create_address_unit",
+    "create_notification",
 }
 
 
@@ -93,8 +119,8 @@ async def test_every_toolset_registers_exactly_the_tools_of_the_contract(tmp_pat
         assert sorted(tools) == sorted(CONTRACT[toolset]), toolset
 
 
-async def test_the_default_toolsets_are_all_but_advanced(tmp_path: Path) -> None:
-    assert frozenset(ALL_TOOLSETS) - DEFAULT_TOOLSETS == {"advanced"}
+async def test_the_default_toolsets_are_all_but_the_opt_in_ones(tmp_path: Path) -> None:
+    assert frozenset(ALL_TOOLSETS) - DEFAULT_TOOLSETS == {"advanced", "properties", "notifications"}
     tools = await _tools(tmp_path, toolsets=DEFAULT_TOOLSETS)
     expected = {name for toolset in DEFAULT_TOOLSETS for name in CONTRACT[toolset]}
     assert set(tools) == expected

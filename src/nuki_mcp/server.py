@@ -31,7 +31,20 @@ from nuki_mcp.guard import AuditTrail, CardApprovals, ConfirmationTokens, Device
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
-from nuki_mcp.tools import account, actions, advanced, audit, auths, config, confirm_card, devices, logs, webhooks
+from nuki_mcp.tools import (
+    account,
+    actions,
+    advanced,
+    audit,
+    auths,
+    config,
+    confirm_card,
+    devices,
+    logs,
+    notifications,
+    properties,
+    webhooks,
+)
 from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
@@ -57,6 +70,8 @@ TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
     "account": account.register,
     "advanced": advanced.register,
     "audit": audit.register,
+    "properties": properties.register,
+    "notifications": notifications.register,
 }
 
 

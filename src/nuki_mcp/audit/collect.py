@@ -3,14 +3,19 @@
 Whatever the number of devices, the audit sends the same reads, all at the same time:
 `GET /smartlock` (every device in full), `GET /smartlock/auth` (the authorizations of every device
 of the account), the webhooks (`GET /api/decentralWebhook`) and the owner's identity (`GET /account`,
-then `GET /account/user`): five requests, or four when the audit is narrowed to some devices and
-leaves the webhooks out. The allow-list and the selection are applied to what comes back; what the
-responses say about other devices is dropped unread.
+then `GET /account/user`): five requests. The account-wide reads also fetch the notifications
+(`GET /notification`) and the addresses (`GET /address`) with, for each address, its reservations
+(`GET /address/{id}/reservation`): one more request per address, none per device. An audit narrowed
+to some devices leaves the webhooks, notifications and addresses out (four requests). The allow-list
+and the selection are applied to what comes back; what the responses say about other devices is
+dropped unread, and an address or notification that reaches a device outside the allow-list is not
+audited.
 
 Only when the token may not read the account-wide authorizations (401/403) are they read device by
 device (`GET /smartlock/{id}/auth`, at most `concurrency` at a time). A device whose authorizations
 cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks or
-the account also mean "cannot check" (findings say so), not failure; any other Nuki error (after the
+the account also mean "cannot check" (findings say so), not failure; on addresses, reservations
+and notifications they mean there is nothing to audit there; any other Nuki error (after the
 client's retries) ends the audit with that error.
 """
 
@@ -22,14 +27,26 @@ from typing import Final, TypeVar
 
 import anyio
 
-from nuki_mcp.audit.rules import AccountFacts, AuditContext, AuditReport, DeviceAudit, Owner, Severity, build_report
+from nuki_mcp.audit.rules import (
+    AccountFacts,
+    AddressFacts,
+    AuditContext,
+    AuditReport,
+    DeviceAudit,
+    Owner,
+    Severity,
+    build_report,
+)
 from nuki_mcp.guard import DeviceAllowList
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError, NukiNotFoundError
 from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
+from nuki_mcp.nuki.models_properties import AddressReservation, Notification
 
 DEFAULT_CONCURRENCY: Final = 8
 """Devices whose authorizations are read at the same time, in the per-device fallback only."""
+ADDRESS_CONCURRENCY: Final = 8
+"""Addresses whose reservations are read at the same time."""
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int, str], Awaitable[None]]
@@ -62,6 +79,8 @@ class _Reads:
         self.auths: list[SmartlockAuth] | None = None
         self.webhooks: list[DecentralWebhook] | None = None
         self.owner = Owner()
+        self.addresses: list[AddressFacts] = []
+        self.notifications: list[Notification] = []
 
 
 async def collect_audit(
@@ -82,7 +101,7 @@ async def collect_audit(
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    reads_count = 4 if include_webhooks else 3
+    reads_count = 6 if include_webhooks else 3
     progress = _Progress(on_progress, total=reads_count + 1)  # the reads, then checking the rules
     reads = await _read_account(client, include_webhooks=include_webhooks, progress=progress)
 
@@ -100,10 +119,18 @@ async def collect_audit(
     else:
         audited, unchecked = await _read_each_device(client, chosen, concurrency, progress)
 
+    visible_ids = {d.smartlock_id for d in visible}
+    hides = bool(allowed.entries)
     account = AccountFacts(
         webhooks=reads.webhooks,
         devices_without_auths=sorted(unchecked, key=lambda d: (d.name.casefold(), d.smartlock_id)),
         include_webhooks=include_webhooks,
+        addresses=[a for a in reads.addresses if not hides or all(i in visible_ids for i in a.address.smartlock_ids)],
+        notifications=[
+            n
+            for n in reads.notifications
+            if not hides or all(s.smartlock_id is None or s.smartlock_id in visible_ids for s in n.settings)
+        ],
     )
     report = build_report(audited, account, AuditContext(now=now, owner=reads.owner), min_severity)
     counts = report.counts
@@ -148,10 +175,21 @@ async def _read_account(client: NukiClient, *, include_webhooks: bool, progress:
             reads.owner = await _owner(client)
             await progress.step("Read the account owner")
 
+        async def addresses() -> None:
+            reads.addresses = await _addresses(client)
+            count = sum(len(a.reservations) for a in reads.addresses)
+            await progress.step(f"Read {_plural(len(reads.addresses), 'address')} and {_plural(count, 'reservation')}")
+
+        async def notifications() -> None:
+            reads.notifications = await _unless_refused(client.list_notifications) or []
+            await progress.step(f"Read {_plural(len(reads.notifications), 'notification')}")
+
         group.start_soon(guarded, devices)
         group.start_soon(guarded, auths)
         if include_webhooks:
             group.start_soon(guarded, webhooks)
+            group.start_soon(guarded, addresses)
+            group.start_soon(guarded, notifications)
         group.start_soon(guarded, owner)
 
     if errors:
@@ -207,6 +245,32 @@ async def _unless_refused(call: Callable[[], Awaitable[T]]) -> T | None:
         return await call()
     except (NukiAuthError, NukiForbiddenError):
         return None
+
+
+async def _addresses(client: NukiClient) -> list[AddressFacts]:
+    """Every address with its reservations, read at most `ADDRESS_CONCURRENCY` at a time."""
+    found = await _unless_refused(client.list_addresses) or []
+    reservations: dict[int, list[AddressReservation]] = {}
+    limiter = anyio.CapacityLimiter(ADDRESS_CONCURRENCY)
+    errors: list[NukiError] = []
+
+    async with anyio.create_task_group() as group:
+
+        async def read(address_id: int) -> None:
+            async with limiter:
+                try:
+                    reservations[address_id] = await _unless_refused(lambda: client.list_reservations(address_id)) or []
+                except NukiNotFoundError:  # deleted since it was listed
+                    reservations[address_id] = []
+                except NukiError as exc:  # raised below: a task group would wrap it in an ExceptionGroup
+                    errors.append(exc)
+                    group.cancel_scope.cancel()
+
+        for address in found:
+            group.start_soon(read, address.address_id)
+    if errors:
+        raise errors[0]
+    return [AddressFacts(a, reservations.get(a.address_id, [])) for a in found]
 
 
 async def _owner(client: NukiClient) -> Owner:

@@ -39,9 +39,10 @@ from pydantic import BaseModel, Field, JsonValue
 
 from nuki_mcp.nuki import codes
 from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
+from nuki_mcp.nuki.models_properties import NOTIFICATION_FAILED, Address, AddressReservation, Notification
 
 Severity = Literal["critical", "warning", "info"]
-RuleScope = Literal["device", "authorization", "account"]
+RuleScope = Literal["device", "authorization", "account", "reservation", "notification"]
 
 SEVERITIES: Final[tuple[Severity, ...]] = ("critical", "warning", "info")
 SEVERITY_RANK: Final[Mapping[Severity, int]] = MappingProxyType({s: i for i, s in enumerate(SEVERITIES)})
@@ -49,6 +50,7 @@ SEVERITY_RANK: Final[Mapping[Severity, int]] = MappingProxyType({s: i for i, s i
 BATTERY_LOW_PERCENT: Final = 20
 AUTO_LOCK_TIMEOUT_MAX_S: Final = 30 * 60
 RING_TO_OPEN_TIMEOUT_MAX_MIN: Final = 30
+RESERVATION_ACCESS_LEAD: Final = timedelta(hours=24)
 UNUSED_AFTER: Final = timedelta(days=90)
 NEVER_USED_GRACE: Final = timedelta(days=14)
 SUGGESTED_AUTO_LOCK_TIMEOUT_S: Final = 300
@@ -145,6 +147,16 @@ class AccountFacts:
     webhooks: Sequence[DecentralWebhook] | None
     devices_without_auths: Sequence[Smartlock] = ()
     include_webhooks: bool = True
+    addresses: Sequence[AddressFacts] = ()
+    notifications: Sequence[Notification] = ()
+
+
+@dataclass(frozen=True)
+class AddressFacts:
+    """One address (a rental object) and its reservations, as fetched."""
+
+    address: Address
+    reservations: Sequence[AddressReservation] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,8 @@ class Hit:
 DeviceCheck = Callable[[Smartlock, AuditContext], Hit | None]
 AuthCheck = Callable[[Smartlock, SmartlockAuth, AuditContext], Hit | None]
 AccountCheck = Callable[[AccountFacts, AuditContext], Hit | None]
+ReservationCheck = Callable[[Address, AddressReservation, AuditContext], Hit | None]
+NotificationCheck = Callable[[Notification, AuditContext], Hit | None]
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,25 @@ class AccountRule:
     scope: RuleScope = "account"
 
 
-Rule = DeviceRule | AuthRule | AccountRule
+@dataclass(frozen=True)
+class ReservationRule:
+    id: str
+    severity: Severity
+    description: str
+    check: ReservationCheck
+    scope: RuleScope = "reservation"
+
+
+@dataclass(frozen=True)
+class NotificationRule:
+    id: str
+    severity: Severity
+    description: str
+    check: NotificationCheck
+    scope: RuleScope = "notification"
+
+
+Rule = DeviceRule | AuthRule | AccountRule | ReservationRule | NotificationRule
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -644,6 +676,91 @@ def _auths_not_checked(account: AccountFacts, _: AuditContext) -> Hit | None:
     )
 
 
+# --- reservation and notification rules --------------------------------------------------------
+
+
+def _reservation_evidence(
+    address: Address, reservation: AddressReservation, **extra: JsonValue
+) -> dict[str, JsonValue]:
+    return {
+        "address": address.name,
+        "address_id": address.address_id,
+        "reservation_id": reservation.id,
+        "guest": reservation.name,
+        "state": reservation.state,
+        "start_date": _iso(reservation.start_date),
+        "end_date": _iso(reservation.end_date),
+        "guests_issued": reservation.guests_issued,
+        "keypad_issued": reservation.keypad_issued,
+        **extra,
+    }
+
+
+def _reservation_access_not_revoked(
+    address: Address, reservation: AddressReservation, context: AuditContext
+) -> Hit | None:
+    if not reservation.access_issued or reservation.is_currently_revoking_auth:
+        return None
+    canceled = reservation.state == "canceled"
+    if not canceled and _utc(reservation.end_date) > _utc(context.now):
+        return None
+    why = "was canceled" if canceled else f"ended {_days_between(reservation.end_date, context.now)} day(s) ago"
+    return Hit(
+        f"The reservation of \u201c{reservation.name}\u201d at {address.name} {why}, "
+        "but its guest access is still issued.",
+        _reservation_evidence(address, reservation),
+        tool_call("revoke_reservation_access", address=address.name, reservation=reservation.id)
+        + " (toolset properties).",
+    )
+
+
+def _reservation_starts_without_access(
+    address: Address, reservation: AddressReservation, context: AuditContext
+) -> Hit | None:
+    if reservation.state == "canceled" or reservation.access_issued or reservation.is_currently_issuing_auth:
+        return None
+    starts, now = _utc(reservation.start_date), _utc(context.now)
+    if not now < starts <= now + RESERVATION_ACCESS_LEAD:
+        return None
+    hours = int((starts - now).total_seconds() // 3600)
+    return Hit(
+        f"The reservation of \u201c{reservation.name}\u201d at {address.name} starts within {hours + 1} h, "
+        "but no guest access is issued yet.",
+        _reservation_evidence(address, reservation),
+        tool_call("issue_reservation_access", address=address.name, reservation=reservation.id)
+        + " (toolset properties), or check the address's automation in Nuki Web.",
+    )
+
+
+def _notification_failed(notification: Notification, context: AuditContext) -> Hit | None:
+    if notification.status != NOTIFICATION_FAILED:
+        return None
+    webhook = notification.os == 2
+    target = notification.push_id if webhook else "a phone"
+    last: JsonValue = None if notification.last_active_date is None else _iso(notification.last_active_date)
+    evidence: dict[str, JsonValue] = {
+        "notification_id": notification.notification_id,
+        "delivery": "webhook" if webhook else "push",
+        "url": notification.push_id if webhook else None,
+        "status": "failed",
+        "last_active_date": last,
+    }
+    fix = (
+        f"Make sure {notification.push_id} answers 2xx; if the receiver moved, "
+        + tool_call(
+            "update_notification", notification_id=notification.notification_id, url=Placeholder("<the new URL>")
+        )
+        + "; if nobody needs it any more, "
+        + tool_call("delete_notification", notification_id=notification.notification_id)
+        + " (toolset notifications)."
+        if webhook
+        else "Open the Nuki app on that phone to renew its push registration, or "
+        + tool_call("delete_notification", notification_id=notification.notification_id)
+        + " (toolset notifications)."
+    )
+    return Hit(f"A notification to {target} fails: Nuki could not deliver its events.", evidence, fix)
+
+
 # --- the rule table ----------------------------------------------------------------------------
 
 _RULE_TABLE: Final[tuple[Rule, ...]] = (
@@ -736,6 +853,24 @@ _RULE_TABLE: Final[tuple[Rule, ...]] = (
         f"An enabled authorization usable for more than {NEVER_USED_GRACE.days} days has never been used.",
         _auth_never_used,
     ),
+    ReservationRule(
+        "reservation-access-not-revoked",
+        "warning",
+        "A reservation ended or was canceled, but its guest access is still issued.",
+        _reservation_access_not_revoked,
+    ),
+    ReservationRule(
+        "reservation-starts-without-access",
+        "warning",
+        "A reservation starts within 24 hours, but no guest access is issued.",
+        _reservation_starts_without_access,
+    ),
+    NotificationRule(
+        "notification-failed",
+        "warning",
+        "A notification's status is failed: Nuki cannot deliver its events.",
+        _notification_failed,
+    ),
     AccountRule("no-webhook", "info", "No decentral webhook is registered for the account.", _no_webhook),
     AccountRule(
         "webhooks-not-checked",
@@ -792,12 +927,35 @@ def audit_account(account: AccountFacts, context: AuditContext) -> list[Finding]
     return findings
 
 
+def audit_reservations(addresses: Sequence[AddressFacts], context: AuditContext) -> list[Finding]:
+    """The findings of the reservation rules for every reservation of every address (unsorted)."""
+    findings: list[Finding] = []
+    for entry in addresses:
+        for reservation in entry.reservations:
+            for rule in RULES.values():
+                if isinstance(rule, ReservationRule) and (hit := rule.check(entry.address, reservation, context)):
+                    findings.append(_finding(rule, None, hit))
+    return findings
+
+
+def audit_notifications(notifications: Sequence[Notification], context: AuditContext) -> list[Finding]:
+    """The findings of the notification rules (unsorted)."""
+    findings: list[Finding] = []
+    for notification in notifications:
+        for rule in RULES.values():
+            if isinstance(rule, NotificationRule) and (hit := rule.check(notification, context)) is not None:
+                findings.append(_finding(rule, None, hit))
+    return findings
+
+
 def run_rules(devices: Sequence[DeviceAudit], account: AccountFacts, context: AuditContext) -> list[Finding]:
     """Every rule over everything fetched, sorted (see `sort_findings`)."""
     findings: list[Finding] = []
     for entry in devices:
         findings += audit_device(entry.device, context)
         findings += audit_auths(entry.device, entry.auths, context)
+    findings += audit_reservations(account.addresses, context)
+    findings += audit_notifications(account.notifications, context)
     findings += audit_account(account, context)
     return sort_findings(findings)
 

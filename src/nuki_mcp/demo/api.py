@@ -11,6 +11,7 @@ import httpx2
 from pydantic import BaseModel, JsonValue
 
 from nuki_mcp.demo import motion, rules
+from nuki_mcp.demo.api_properties import register_properties
 from nuki_mcp.demo.routing import ApiError, ApiRequest, Router, json_response, no_content
 from nuki_mcp.demo.state import SimulatedAccount, wire
 from nuki_mcp.nuki.models import (
@@ -93,6 +94,7 @@ class SimulatedApi:
         add("PUT", "/api/decentralWebhook", self._create_webhook)
         add("DELETE", "/api/decentralWebhook/{webhook_id:int}", self._delete_webhook)
         add("GET", "/api/key/{api_key_id:int}/webhook/logs", self._webhook_logs)
+        register_properties(self.router, state)
 
     def _device_of(self, request: ApiRequest) -> Smartlock:
         return self.state.device(int(request.params["smartlock_id"]))

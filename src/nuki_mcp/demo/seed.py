@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from nuki_mcp.clock import Clock
-from nuki_mcp.demo import activity, household
+from nuki_mcp.demo import activity, hosting, household
 from nuki_mcp.demo.state import SimulatedAccount
 
 
@@ -34,3 +34,4 @@ def _populate(state: SimulatedAccount, now: datetime) -> None:
     state.webhooks[webhook.id] = webhook
     state.api_key_ids.add(household.API_KEY_ID)
     state.webhook_logs = activity.webhook_deliveries(state.logs, state.ids)
+    hosting.seed(state.hosting, now)

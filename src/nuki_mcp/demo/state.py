@@ -17,6 +17,7 @@ from pydantic import BaseModel, JsonValue
 
 from nuki_mcp.clock import Clock
 from nuki_mcp.demo import motion
+from nuki_mcp.demo.hosting import HostingData
 from nuki_mcp.demo.ids import ObjectIds
 from nuki_mcp.demo.routing import ApiError
 from nuki_mcp.nuki.models import (
@@ -65,6 +66,7 @@ class SimulatedAccount:
         self.webhooks: dict[int, DecentralWebhook] = {}
         self.api_key_ids: set[int] = set()
         self.webhook_logs: list[WebhookLog] = []
+        self.hosting = HostingData()
         self.action_delay = 1.0
         self.motion_time = 2.0
         self._events: list[_Event] = []

@@ -59,6 +59,19 @@ from nuki_mcp.nuki.models import (
     WebConfigWrite,
     WebhookLog,
 )
+from nuki_mcp.nuki.models_properties import (
+    Address,
+    AddressCreate,
+    AddressReservation,
+    AddressToken,
+    AddressUnit,
+    AddressUnitCreate,
+    AddressUpdate,
+    Notification,
+    NotificationWrite,
+    PartnerService,
+    ReservationAccessTimesUpdate,
+)
 
 DEFAULT_BASE_URL = "https://api.nuki.io"
 MAX_LOG_PAGE = 50
@@ -421,6 +434,94 @@ class NukiClient:
         """GET /account/user: people and companies that can receive app authorizations."""
         params: dict[str, QueryValue] = {"email": email, "offset": offset, "limit": limit}
         return await self._get_list("/account/user", AccountUser, params)
+
+    # --- addresses, reservations and partner services ----------------------------------------
+
+    async def list_addresses(self) -> list[Address]:
+        """GET /address: the addresses (rental objects grouping devices)."""
+        return await self._get_list("/address", Address)
+
+    async def create_address(self, address: AddressCreate) -> Address:
+        """PUT /address: create an address; the answer is the new address."""
+        response = await self._request("PUT", "/address", body=address)
+        return _parse(response, TypeAdapter(Address))
+
+    async def update_address(self, address_id: int, update: AddressUpdate) -> None:
+        """POST /address/{addressId}: change an address's name or devices (204)."""
+        await self._send("POST", f"/address/{address_id}", update)
+
+    async def delete_address(self, address_id: int) -> None:
+        """DELETE /address/{addressId}: delete an address (204)."""
+        await self._send("DELETE", f"/address/{address_id}")
+
+    async def list_address_units(self, address_id: int) -> list[AddressUnit]:
+        """GET /address/{addressId}/unit: the units (e.g. apartments) of an address."""
+        return await self._get_list(f"/address/{address_id}/unit", AddressUnit)
+
+    async def create_address_unit(self, address_id: int, unit: AddressUnitCreate) -> AddressUnit:
+        """PUT /address/{addressId}/unit: create a unit; the answer is the new unit."""
+        response = await self._request("PUT", f"/address/{address_id}/unit", body=unit)
+        return _parse(response, TypeAdapter(AddressUnit))
+
+    async def delete_address_units(self, address_id: int, unit_ids: list[str]) -> AdvancedConfirmationResponse:
+        """DELETE /address/{addressId}/unit: delete units asynchronously (423 while one is locked)."""
+        response = await self._request("DELETE", f"/address/{address_id}/unit", body=unit_ids)
+        return _parse(response, TypeAdapter(AdvancedConfirmationResponse))
+
+    async def list_reservations(self, address_id: int) -> list[AddressReservation]:
+        """GET /address/{addressId}/reservation: the bookings a linked service imported."""
+        return await self._get_list(f"/address/{address_id}/reservation", AddressReservation)
+
+    async def issue_reservation_access(self, address_id: int, reservation_id: str) -> None:
+        """POST /address/{addressId}/reservation/{id}/issue: issue the guests' authorizations now."""
+        await self._send("POST", f"/address/{address_id}/reservation/{reservation_id}/issue")
+
+    async def revoke_reservation_access(self, address_id: int, reservation_id: str) -> None:
+        """POST /address/{addressId}/reservation/{id}/revoke: revoke the guests' authorizations."""
+        await self._send("POST", f"/address/{address_id}/reservation/{reservation_id}/revoke")
+
+    async def update_reservation_access_times(
+        self, address_id: int, reservation_id: str, times: ReservationAccessTimesUpdate
+    ) -> None:
+        """POST /address/{addressId}/reservation/{id}/update/accesstimes: custom check-in/out minutes."""
+        path = f"/address/{address_id}/reservation/{reservation_id}/update/accesstimes"
+        await self._send("POST", path, times)
+
+    async def list_address_tokens(self, address_id: int) -> list[AddressToken]:
+        """GET /address/{addressId}/token: the invitation tokens of an address."""
+        return await self._get_list(f"/address/{address_id}/token", AddressToken)
+
+    async def list_services(self) -> list[PartnerService]:
+        """GET /service: the partner services (airbnb, ...) and whether they are linked."""
+        return await self._get_list("/service", PartnerService)
+
+    async def sync_service(self, service_id: str) -> None:
+        """POST /service/{serviceId}/sync: import the linked service's reservations now (204)."""
+        await self._send("POST", f"/service/{service_id}/sync")
+
+    # --- notifications -------------------------------------------------------------------------
+
+    async def list_notifications(self) -> list[Notification]:
+        """GET /notification: the push and webhook notifications of the account."""
+        return await self._get_list("/notification", Notification)
+
+    async def get_notification(self, notification_id: str) -> Notification:
+        """GET /notification/{notificationId}: one notification."""
+        return await self._get(f"/notification/{notification_id}", Notification)
+
+    async def create_notification(self, notification: NotificationWrite) -> Notification:
+        """PUT /notification: create a notification; the answer is the new notification."""
+        response = await self._request("PUT", "/notification", body=notification)
+        return _parse(response, TypeAdapter(Notification))
+
+    async def update_notification(self, notification_id: str, notification: NotificationWrite) -> Notification:
+        """POST /notification/{notificationId}: replace a notification; the answer is the result."""
+        response = await self._request("POST", f"/notification/{notification_id}", body=notification)
+        return _parse(response, TypeAdapter(Notification))
+
+    async def delete_notification(self, notification_id: str) -> None:
+        """DELETE /notification/{notificationId}: delete a notification (204)."""
+        await self._send("DELETE", f"/notification/{notification_id}")
 
 
 # --- helpers -----------------------------------------------------------------------------------
