@@ -16,11 +16,14 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-ToolsetName = Literal["devices", "actions", "config", "auths", "logs", "webhooks", "advanced", "account", "audit"]
+ToolsetName = Literal[
+    "devices", "actions", "config", "auths", "logs", "webhooks", "advanced", "account", "audit", "intercom"
+]
 ConfirmMode = Literal["auto", "elicit", "passkey", "off"]
 
 ALL_TOOLSETS: tuple[ToolsetName, ...] = get_args(ToolsetName)
-DEFAULT_TOOLSETS: frozenset[ToolsetName] = frozenset(t for t in ALL_TOOLSETS if t != "advanced")
+OPT_IN_TOOLSETS: frozenset[ToolsetName] = frozenset({"advanced", "intercom"})
+DEFAULT_TOOLSETS: frozenset[ToolsetName] = frozenset(t for t in ALL_TOOLSETS if t not in OPT_IN_TOOLSETS)
 _TOOLSET_BY_NAME: dict[str, ToolsetName] = {t: t for t in ALL_TOOLSETS}
 DEFAULT_API_URL = "https://api.nuki.io"
 

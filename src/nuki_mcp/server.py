@@ -29,7 +29,7 @@ from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guar
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
-from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, logs, webhooks
+from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, intercom, logs, webhooks
 from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
     "account": account.register,
     "advanced": advanced.register,
     "audit": audit.register,
+    "intercom": intercom.register,
 }
 
 
