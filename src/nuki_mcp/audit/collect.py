@@ -2,15 +2,16 @@
 
 Whatever the number of devices, the audit sends the same reads, all at the same time:
 `GET /smartlock` (every device in full), `GET /smartlock/auth` (the authorizations of every device
-of the account), the webhooks (`GET /api/decentralWebhook`) and the owner's identity (`GET /account`,
-then `GET /account/user`): five requests, or four when the audit is narrowed to some devices and
-leaves the webhooks out. The allow-list and the selection are applied to what comes back; what the
+of the account), the webhooks (`GET /api/decentralWebhook`), the apps, devices and tokens with
+access (`GET /account/integration`) and the owner's identity and 2FA (`GET /account`, then
+`GET /account/user`): six requests, or four when the audit is narrowed to some devices and leaves
+the account-wide reads out. The allow-list and the selection are applied to what comes back; what the
 responses say about other devices is dropped unread.
 
 Only when the token may not read the account-wide authorizations (401/403) are they read device by
 device (`GET /smartlock/{id}/auth`, at most `concurrency` at a time). A device whose authorizations
-cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks or
-the account also mean "cannot check" (findings say so), not failure; any other Nuki error (after the
+cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks,
+integrations or the account also mean "cannot check" (not failure); any other Nuki error (after the
 client's retries) ends the audit with that error.
 """
 
@@ -26,7 +27,7 @@ from nuki_mcp.audit.rules import AccountFacts, AuditContext, AuditReport, Device
 from nuki_mcp.guard import DeviceAllowList
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError, NukiNotFoundError
-from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
+from nuki_mcp.nuki.models import AccountIntegration, DecentralWebhook, MyAccount, Smartlock, SmartlockAuth
 
 DEFAULT_CONCURRENCY: Final = 8
 """Devices whose authorizations are read at the same time, in the per-device fallback only."""
@@ -61,6 +62,8 @@ class _Reads:
         self.devices: list[Smartlock] = []
         self.auths: list[SmartlockAuth] | None = None
         self.webhooks: list[DecentralWebhook] | None = None
+        self.integrations: list[AccountIntegration] | None = None
+        self.account: MyAccount | None = None
         self.owner = Owner()
 
 
@@ -82,7 +85,7 @@ async def collect_audit(
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    reads_count = 4 if include_webhooks else 3
+    reads_count = 5 if include_webhooks else 3
     progress = _Progress(on_progress, total=reads_count + 1)  # the reads, then checking the rules
     reads = await _read_account(client, include_webhooks=include_webhooks, progress=progress)
 
@@ -104,6 +107,8 @@ async def collect_audit(
         webhooks=reads.webhooks,
         devices_without_auths=sorted(unchecked, key=lambda d: (d.name.casefold(), d.smartlock_id)),
         include_webhooks=include_webhooks,
+        integrations=reads.integrations,
+        account=reads.account,
     )
     report = build_report(audited, account, AuditContext(now=now, owner=reads.owner), min_severity)
     counts = report.counts
@@ -144,14 +149,22 @@ async def _read_account(client: NukiClient, *, include_webhooks: bool, progress:
             else:
                 await progress.step(f"Read {_plural(len(reads.webhooks), 'webhook')}")
 
+        async def integrations() -> None:
+            reads.integrations = await _unless_refused(client.list_account_integrations)
+            if reads.integrations is None:
+                await progress.step("The token may not read the account's integrations")
+            else:
+                await progress.step(f"Read {_plural(len(reads.integrations), 'integration')}")
+
         async def owner() -> None:
-            reads.owner = await _owner(client)
+            reads.owner, reads.account = await _owner(client)
             await progress.step("Read the account owner")
 
         group.start_soon(guarded, devices)
         group.start_soon(guarded, auths)
         if include_webhooks:
             group.start_soon(guarded, webhooks)
+            group.start_soon(guarded, integrations)
         group.start_soon(guarded, owner)
 
     if errors:
@@ -209,14 +222,14 @@ async def _unless_refused(call: Callable[[], Awaitable[T]]) -> T | None:
         return None
 
 
-async def _owner(client: NukiClient) -> Owner:
+async def _owner(client: NukiClient) -> tuple[Owner, MyAccount | None]:
     account = await _unless_refused(client.get_account)
     if account is None:
-        return Owner()
+        return Owner(), None
     email = account.email.strip().casefold()
     users = await _unless_refused(lambda: client.list_account_users(email=account.email)) if email else None
     ids = frozenset(u.account_user_id for u in users or () if u.email.strip().casefold() == email)
-    return Owner(name=account.name or None, account_user_ids=ids)
+    return Owner(name=account.name or None, account_user_ids=ids), account
 
 
 def _plural(count: int, noun: str) -> str:
