@@ -496,7 +496,9 @@ CASES: dict[str, ContractCase] = {
     ),
     "get_account_user": ContractCase(lambda c: c.get_account_user(501), ACCOUNT_USER),
     "create_account_user": ContractCase(
-        lambda c: c.create_account_user(AccountUserCreate(type=0, email="lena@example.org", name="Lena", language="de")),
+        lambda c: c.create_account_user(
+            AccountUserCreate(type=0, email="lena@example.org", name="Lena", language="de")
+        ),
         ACCOUNT_USER,
     ),
     "update_account_user": ContractCase(
