@@ -23,6 +23,7 @@ from nuki_mcp.demo.seed import build_account
 from nuki_mcp.nuki.models import (
     AccountIntegration,
     AccountUser,
+    ApiKey,
     DecentralWebhook,
     MyAccount,
     Smartlock,
@@ -239,6 +240,9 @@ class NukiSimulator:
     def set_account(self, account: MyAccount) -> None:
         """Replace the account `GET /account` answers with (e.g. with 2FA turned on)."""
         self._state.account = account.model_copy(deep=True)
+
+    def add_api_key(self, key: ApiKey) -> None:
+        self._state.api_keys[key.api_key_id] = key.model_copy(deep=True)
 
     def add_integration(self, integration: AccountIntegration) -> None:
         self._state.integrations.append(integration.model_copy(deep=True))
