@@ -8,6 +8,7 @@ import pytest
 from mcp.client import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult
 
+from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import (
     BACK_DOOR_ID,
     FRONT_DOOR_ID,
@@ -17,7 +18,7 @@ from nuki_mcp.demo.household import (
     LENA_NAME,
     SPARKLE_ACCOUNT_USER_ID,
 )
-from tests.support import ElicitationCallback, Elicitations, Harness, Json, call_error, call_ok, rows
+from tests.support import ElicitationCallback, Elicitations, Harness, Json, call_error, call_ok, obj, rows
 
 pytestmark = pytest.mark.anyio
 
@@ -203,3 +204,14 @@ async def test_an_app_authorization_can_name_the_account_user_by_email(tmp_path:
     created = [a for a in harness.sim.auths(FRONT_DOOR_ID) if a.name == "Lena"]
     assert [(a.type, a.account_user_id) for a in created] == [(0, LENA_ACCOUNT_USER_ID)]
     assert "give only one" in mismatch
+
+
+async def test_an_update_nuki_answers_with_204_reports_the_account_user_as_nuki_now_has_them(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    path = f"/account/user/{LENA_ACCOUNT_USER_ID}"
+    harness.sim.add_fault(Fault(method="POST", path=path, status=204, applied=True))
+    async with harness.client() as client:
+        result = await call_ok(client, "update_account_user", {"account_user": "Lena", "language": "en"})
+    assert result["status"] == "done"
+    assert obj(result, "account_user")["language"] == "en"
+    assert _user(harness, LENA_ACCOUNT_USER_ID) == {"name": LENA_NAME, "email": LENA_EMAIL, "language": "en", "type": 0}
