@@ -147,3 +147,22 @@ async def test_the_intercom_toolset_is_opt_in(tmp_path: Path) -> None:
         alone = {t.name for t in (await client.list_tools()).tools}
     assert not {"list_intercom_brands", "list_intercom_models"} & default
     assert alone == {"list_intercom_brands", "list_intercom_models"}
+
+
+async def test_the_audit_of_the_demo_account_finds_the_unused_integration_broad_tokens_and_no_2fa(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        everything = await call_ok(client, "audit_smartlocks")
+        await call_ok(client, "revoke_account_integration", {"integration": "Amazon Alexa"})
+        after = await call_ok(client, "audit_smartlocks")
+        narrowed = await call_ok(client, "audit_smartlocks", {"smartlock": "Front Door"})
+    found = {str(f["rule_id"]): f for f in rows(everything, "findings")}
+    assert "Amazon Alexa" in str(found["integration-unused"]["title"])
+    assert "Old scripts" in str(found["api-token-broad"]["title"])
+    assert found["two-factor-off"]["severity"] == "warning"
+    assert "integration-unused" not in {f["rule_id"] for f in rows(after, "findings")}
+    assert not {"integration-unused", "api-token-broad", "two-factor-off"} & {
+        f["rule_id"] for f in rows(narrowed, "findings")
+    }
