@@ -17,6 +17,7 @@ from nuki_mcp.demo.household import (
     FRONT_DOOR_DOG_SITTER_CODE_AUTH_ID,
     FRONT_DOOR_OLD_TENANT_CODE_AUTH_ID,
     JONAS_ACCOUNT_USER_ID,
+    LENA_EMAIL,
     WEBHOOK_ID,
 )
 from tests.support import Json
@@ -213,6 +214,20 @@ WRITE_CALLS: dict[str, WriteCall] = {
         other_arguments={"notification_id": NOTIFICATION_ID, "trigger_events": ["unlatch"]},
     ),
     "delete_notification": WriteCall({"notification_id": PHONE_NOTIFICATION_ID}, "DELETE"),
+    "create_account_user": WriteCall(
+        {"email": "max@example.com", "name": "Max Mustermann"},
+        "PUT",
+        other_arguments={"email": "max@example.com", "name": "Max M."},
+    ),
+    "update_account_user": WriteCall(
+        {"account_user": "Sparkle Cleaning", "language": "de"},
+        "POST",
+        other_arguments={"account_user": "Sparkle Cleaning", "language": "fr"},
+    ),
+    "delete_account_user": WriteCall({"account_user": LENA_EMAIL}, "DELETE"),
+    "revoke_account_integration": WriteCall(
+        {"integration": "Amazon Alexa"}, "DELETE", other_arguments={"integration": "Old scripts"}
+    ),
 }
 
 # The tools that report an action's outcome and the device state it left (not the Advanced API ones).
@@ -228,6 +243,12 @@ READ_CALLS: dict[str, Json] = {
     "get_webhook_logs": {"api_key_id": API_KEY_ID},
     "get_account": {},
     "list_account_users": {},
+    "get_account_user": {"account_user": "Jonas Berger"},
+    "list_account_integrations": {},
+    "list_sub_accounts": {},
+    "list_api_keys": {},
+    "list_intercom_brands": {},
+    "list_intercom_models": {"brand": "Siedle"},
     "audit_smartlocks": {"smartlock": "Front Door"},
     "list_addresses": {},
     "list_address_units": {"address": HOLIDAY_FLAT},

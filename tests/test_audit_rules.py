@@ -440,6 +440,7 @@ def test_devices_whose_authorizations_could_not_be_read_are_named_in_one_finding
 
 def test_every_rule_has_an_example_in_these_tests() -> None:
     account_rules = {"no-webhook", "webhooks-not-checked", "auths-not-checked"}
+    account_rules |= {"integration-unused", "api-token-broad", "two-factor-off"}  # test_audit_account_rules.py
     covered = {c.rule_id for c in DEVICE_CASES} | {c.rule_id for c in AUTH_CASES} | account_rules | PROPERTY_RULES
     assert covered == set(RULES)
 

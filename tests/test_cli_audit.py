@@ -79,7 +79,7 @@ def test_the_demo_audit_is_grouped_by_device_with_marked_severities_and_exits_1(
     assert run.stderr == ""
     lines = run.stdout.splitlines()
     assert lines[0].startswith("Nuki configuration audit (simulated demo account): 5 devices")
-    assert lines[1] == "2 critical, 11 warning, 3 info"
+    assert lines[1] == "2 critical, 13 warning, 4 info"
     headings = [line for line in lines if line and not line.startswith(" ") and "(" in line][1:]
     assert [h.split(" (")[0] for h in headings] == ["Cellar Door", "Garage", "Front Door"]
     cellar = lines.index(headings[0])
@@ -106,7 +106,7 @@ def test_the_json_report_has_a_stable_shape_with_sorted_keys(tmp_path: Path) -> 
     assert set(report) == REPORT_KEYS
     assert report["version"] == 1
     assert report["min_severity"] == "info"
-    assert report["counts"] == {"critical": 2, "warning": 11, "info": 3}
+    assert report["counts"] == {"critical": 2, "warning": 13, "info": 4}
     assert {str(d["name"]) for d in rows(report, "devices")} == {
         "Front Door",
         "Cellar Door",
@@ -115,7 +115,7 @@ def test_the_json_report_has_a_stable_shape_with_sorted_keys(tmp_path: Path) -> 
         "Garage",
     }
     findings = rows(report, "findings")
-    assert len(findings) == 16
+    assert len(findings) == 19
     for finding in findings:
         assert set(finding) == FINDING_KEYS
         device = finding["device"]
@@ -135,10 +135,10 @@ def test_min_severity_hides_findings_but_a_critical_one_still_makes_the_exit_cod
     assert run.code == 1, run.stderr
     report = report_of(run)
     assert {str(f["severity"]) for f in rows(report, "findings")} == {"critical"}
-    assert report["counts"] == {"critical": 2, "warning": 11, "info": 3}
+    assert report["counts"] == {"critical": 2, "warning": 13, "info": 4}
     text = run_audit(tmp_path, "audit", "--demo", "--min-severity", "warning")
     assert text.code == 1
-    assert "3 findings below warning not shown." in text.stdout
+    assert "4 findings below warning not shown." in text.stdout
 
 
 def test_without_critical_findings_the_exit_code_is_0(tmp_path: Path) -> None:

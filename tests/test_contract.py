@@ -23,6 +23,8 @@ from pydantic import JsonValue, TypeAdapter
 from nuki_mcp import __version__
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import (
+    AccountUserCreate,
+    AccountUserUpdate,
     AdvancedConfigWrite,
     BulkWebConfigRequest,
     DecentralWebhookCreate,
@@ -309,6 +311,11 @@ WEBHOOK_LOG: JsonObject = {"id": LOG_ID, "apiKeyId": 42, "succeeded": True, "res
 CONFIRMATION: JsonObject = {"requestId": REQUEST_ID}
 ACCOUNT: JsonObject = {"accountId": 1, "type": 0, "email": "owner@example.org", "name": "Owner"}
 ACCOUNT_USER: JsonObject = {"accountUserId": 501, "accountId": 1, "email": "anna@example.org", "name": "Anna"}
+INTEGRATION: JsonObject = {"version": "HYDRA", "vendorKey": "API_TOKEN", "name": "nuki-mcp", "clientId": "42"}
+SUB_ACCOUNT: JsonObject = {"accountId": 2, "type": 0, "email": "jonas@example.org", "name": "Jonas"}
+API_KEY: JsonObject = {"apiKeyId": 42, "accountId": 1, "creationDate": "2026-01-05T10:00:00.000Z"}
+INTERCOM_BRAND: JsonObject = {"brandId": 3, "brand": "Siedle"}
+INTERCOM_MODEL: JsonObject = {"intercomId": 31, "brandId": 3, "type": 1, "model": "HTS 811", "verified": 1}
 
 # Full request bodies: every writable field set, so a misspelt alias or a dropped required field shows.
 SMARTLOCK_CONFIG = SmartlockConfigWrite(
@@ -555,6 +562,26 @@ CASES: dict[str, ContractCase] = {
     "create_notification": ContractCase(lambda c: c.create_notification(NOTIFICATION_WRITE), NOTIFICATION),
     "update_notification": ContractCase(lambda c: c.update_notification(REQUEST_ID, NOTIFICATION_WRITE), NOTIFICATION),
     "delete_notification": ContractCase(lambda c: c.delete_notification(REQUEST_ID)),
+    "get_account_user": ContractCase(lambda c: c.get_account_user(501), ACCOUNT_USER),
+    "create_account_user": ContractCase(
+        lambda c: c.create_account_user(
+            AccountUserCreate(type=0, email="lena@example.org", name="Lena", language="de")
+        ),
+        ACCOUNT_USER,
+    ),
+    "update_account_user": ContractCase(
+        lambda c: c.update_account_user(
+            501, AccountUserUpdate(email="anna@example.org", name="Anna Berger", language="en")
+        ),
+        ACCOUNT_USER,
+    ),
+    "delete_account_user": ContractCase(lambda c: c.delete_account_user(501)),
+    "list_account_integrations": ContractCase(lambda c: c.list_account_integrations(), [INTEGRATION]),
+    "revoke_account_integration": ContractCase(lambda c: c.revoke_account_integration(api_key_id=42, token_id=7)),
+    "list_sub_accounts": ContractCase(lambda c: c.list_sub_accounts(email="jonas@"), [SUB_ACCOUNT]),
+    "list_api_keys": ContractCase(lambda c: c.list_api_keys(), [API_KEY]),
+    "list_intercom_brands": ContractCase(lambda c: c.list_intercom_brands(), [INTERCOM_BRAND]),
+    "list_intercom_models": ContractCase(lambda c: c.list_intercom_models(3), [INTERCOM_MODEL]),
 }
 
 

@@ -60,6 +60,7 @@ async def test_the_audit_sends_the_same_few_requests_for_3_or_50_more_devices(tm
     assert few == many
     assert few == [
         ("GET", "/account"),
+        ("GET", "/account/integration"),
         ("GET", "/account/user"),
         ("GET", "/address"),
         ("GET", f"/address/{HOLIDAY_FLAT_ADDRESS_ID}/reservation"),  # one per address, none per device

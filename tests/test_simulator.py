@@ -24,6 +24,7 @@ from nuki_mcp.demo.household import (
     JONAS_ACCOUNT_USER_ID,
     OPENER_ID,
     SPARKLE_ACCOUNT_USER_ID,
+    THIS_TOKEN_ID,
     WEBHOOK_ID,
 )
 from nuki_mcp.nuki.client import NukiClient, RetryPolicy
@@ -644,9 +645,68 @@ async def test_the_account_and_its_users(sim: NukiSimulator, clock: ManualClock)
     async with raw(sim) as http:
         anna_json = (await http.get("/account/user", params={"limit": 1})).json()[0]
     assert (account.account_id, account.name, account.email) == (1001, "Anna Berger", "anna@example.com")
-    assert {u.name: u.type for u in users} == {"Anna Berger": 0, "Jonas Berger": 0, "Sparkle Cleaning": 1}
+    assert {u.name: u.type for u in users} == {
+        "Anna Berger": 0,
+        "Jonas Berger": 0,
+        "Sparkle Cleaning": 1,
+        "Lena Huber": 0,
+    }
     assert [u.account_user_id for u in jonas] == [JONAS_ACCOUNT_USER_ID]
     assert "type" not in anna_json  # Nuki leaves out the default user type
+
+
+async def test_account_users_are_created_and_changed_with_200_and_deleted_asynchronously_with_423_meanwhile(
+    sim: NukiSimulator, clock: ManualClock
+) -> None:
+    async with raw(sim) as http:
+        created = await http.put("/account/user", json={"email": "max@example.com", "name": "Max", "language": "it"})
+        user_id = created.json()["accountUserId"]
+        duplicate = await http.put("/account/user", json={"email": "MAX@example.com", "name": "Max"})
+        bad_language = await http.put(
+            "/account/user", json={"email": "eva@example.com", "name": "Eva", "language": "pl"}
+        )
+        changed = await http.post(f"/account/user/{user_id}", json={"name": "Max M"})
+        taken = await http.post(f"/account/user/{user_id}", json={"email": "jonas@example.com"})
+        deleted = await http.delete(f"/account/user/{JONAS_ACCOUNT_USER_ID}")
+        locked = await http.delete(f"/account/user/{JONAS_ACCOUNT_USER_ID}")
+        still_there = await http.get(f"/account/user/{JONAS_ACCOUNT_USER_ID}")
+        clock.advance(10)
+        gone = await http.get(f"/account/user/{JONAS_ACCOUNT_USER_ID}")
+    assert created.status_code == 200
+    assert created.json()["language"] == "it"
+    assert (duplicate.status_code, bad_language.status_code) == (400, 400)
+    assert (changed.status_code, changed.json()["name"], changed.json()["email"]) == (200, "Max M", "max@example.com")
+    assert taken.status_code == 409
+    assert (deleted.status_code, locked.status_code) == (204, 423)
+    assert "operationId" in still_there.json()
+    assert gone.status_code == 404
+    assert [a for a in sim.auths() if a.account_user_id == JONAS_ACCOUNT_USER_ID] == []
+
+
+async def test_integrations_include_this_token_and_revoking_it_locks_the_token_out(sim: NukiSimulator) -> None:
+    async with raw(sim) as http:
+        listed = (await http.get("/account/integration")).json()
+        nothing = await http.delete("/account/integration")
+        unknown = await http.delete("/account/integration", params={"tokenId": 999})
+        revoked = await http.delete("/account/integration", params={"tokenId": THIS_TOKEN_ID})
+        after = await http.get("/smartlock")
+    assert THIS_TOKEN_ID in [i.get("tokenId") for i in listed]
+    assert (nothing.status_code, unknown.status_code, revoked.status_code) == (400, 404, 204)
+    assert after.status_code == 401
+
+
+async def test_sub_accounts_api_keys_and_the_intercom_database(sim: NukiSimulator) -> None:
+    async with raw(sim) as http:
+        subs = (await http.get("/account/sub", params={"email": "jonas"})).json()
+        keys = (await http.get("/api/key")).json()
+        brands = (await http.get("/opener/brand")).json()
+        models = (await http.get("/opener/intercom", params={"brandId": 1})).json()
+        no_brand = await http.get("/opener/intercom")
+    assert [s["name"] for s in subs] == ["Jonas Berger"]
+    assert [k["apiKeyId"] for k in keys] == [API_KEY_ID]
+    assert "Siedle" in [b["brand"] for b in brands]
+    assert {m["brandId"] for m in models} == {1}
+    assert no_brand.status_code == 400
 
 
 async def test_decentral_webhooks_can_be_listed_registered_and_deleted(sim: NukiSimulator, clock: ManualClock) -> None:

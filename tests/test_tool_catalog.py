@@ -47,6 +47,7 @@ CONTRACT: dict[str, list[str]] = {
         "create_decentral_webhook",
         "delete_decentral_webhook",
         "get_webhook_logs",
+        "list_api_keys",
     ],
     "advanced": [
         "create_smartlock_auth_advanced",
@@ -54,7 +55,17 @@ CONTRACT: dict[str, list[str]] = {
         "lock_smartlock_advanced",
         "unlock_smartlock_advanced",
     ],
-    "account": ["get_account", "list_account_users"],
+    "account": [
+        "get_account",
+        "list_account_users",
+        "get_account_user",
+        "create_account_user",
+        "update_account_user",
+        "delete_account_user",
+        "list_account_integrations",
+        "revoke_account_integration",
+        "list_sub_accounts",
+    ],
     "audit": ["audit_smartlocks"],
     "properties": [
         "list_addresses",
@@ -73,6 +84,7 @@ CONTRACT: dict[str, list[str]] = {
         "sync_service",
     ],
     "notifications": ["list_notifications", "create_notification", "update_notification", "delete_notification"],
+    "intercom": ["list_intercom_brands", "list_intercom_models"],
 }
 READ_TOOLS = {
     "list_smartlocks",
@@ -84,6 +96,12 @@ READ_TOOLS = {
     "get_webhook_logs",
     "get_account",
     "list_account_users",
+    "get_account_user",
+    "list_account_integrations",
+    "list_sub_accounts",
+    "list_api_keys",
+    "list_intercom_brands",
+    "list_intercom_models",
     "audit_smartlocks",
     "list_addresses",
     "list_address_units",
@@ -95,6 +113,7 @@ READ_TOOLS = {
 NOT_DESTRUCTIVE_WRITES = {"lock_smartlock", "sync_smartlock", "sync_service"}
 NOT_IDEMPOTENT_WRITES = {
     "smartlock_action",
+    "create_account_user",
     "create_smartlock_auth",
     "create_decentral_webhook",
     "create_smartlock_auth_advanced",
@@ -120,7 +139,7 @@ async def test_every_toolset_registers_exactly_the_tools_of_the_contract(tmp_pat
 
 
 async def test_the_default_toolsets_are_all_but_the_opt_in_ones(tmp_path: Path) -> None:
-    assert frozenset(ALL_TOOLSETS) - DEFAULT_TOOLSETS == {"advanced", "properties", "notifications"}
+    assert frozenset(ALL_TOOLSETS) - DEFAULT_TOOLSETS == {"advanced", "properties", "notifications", "intercom"}
     tools = await _tools(tmp_path, toolsets=DEFAULT_TOOLSETS)
     expected = {name for toolset in DEFAULT_TOOLSETS for name in CONTRACT[toolset]}
     assert set(tools) == expected

@@ -13,6 +13,7 @@ from nuki_mcp.demo.household import (
     ACCOUNT_ID,
     ANNA_ACCOUNT_USER_ID,
     JONAS_ACCOUNT_USER_ID,
+    LENA_ACCOUNT_USER_ID,
     OWNER_EMAIL,
     OWNER_NAME,
     SPARKLE_ACCOUNT_USER_ID,
@@ -79,7 +80,7 @@ async def test_list_account_users_decodes_the_user_type(tmp_path: Path, mode: Cl
         listing = await call_ok(client, "list_account_users")
     users = {u["account_user_id"]: u for u in _users(listing)}
     assert set(users) == {u.account_user_id for u in harness.sim.account_users()}
-    assert set(users) == {ANNA_ACCOUNT_USER_ID, JONAS_ACCOUNT_USER_ID, SPARKLE_ACCOUNT_USER_ID}
+    assert set(users) == {ANNA_ACCOUNT_USER_ID, JONAS_ACCOUNT_USER_ID, SPARKLE_ACCOUNT_USER_ID, LENA_ACCOUNT_USER_ID}
     assert users[SPARKLE_ACCOUNT_USER_ID]["type"] == "company"
     assert users[JONAS_ACCOUNT_USER_ID] == {
         "account_user_id": JONAS_ACCOUNT_USER_ID,
@@ -88,7 +89,7 @@ async def test_list_account_users_decodes_the_user_type(tmp_path: Path, mode: Cl
         "type": "user",
         "language": "de",
     }
-    assert listing["total"] == 3
+    assert listing["total"] == 4
     assert listing["truncated"] is False
 
 
@@ -117,20 +118,26 @@ async def test_list_account_users_reads_every_page_and_says_when_the_limit_cut_t
     async with harness.client() as client:
         everyone = await call_ok(client, "list_account_users", {"limit": 200})
         cut = await call_ok(client, "list_account_users", {"limit": 10})
-    assert everyone["total"] == 153
-    assert len({str(u["account_user_id"]) for u in _users(everyone)}) == 153
+    assert everyone["total"] == 154
+    assert len({str(u["account_user_id"]) for u in _users(everyone)}) == 154
     assert everyone["truncated"] is False
-    assert cut["total"] == 153
+    assert cut["total"] == 154
     assert len(_users(cut)) == 10
     assert cut["truncated"] is True
 
 
-async def test_the_account_tools_are_read_only(tmp_path: Path) -> None:
-    harness = Harness(tmp_path, toolsets=frozenset({"account"}))
+async def test_read_only_mode_keeps_only_the_account_reads_and_they_send_nothing(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, read_only=True, toolsets=frozenset({"account"}))
     async with harness.client() as client:
         tools = (await client.list_tools()).tools
         for tool in tools:
-            await client.call_tool(tool.name, {})
-    assert sorted(t.name for t in tools) == ["get_account", "list_account_users"]
+            await client.call_tool(tool.name, {"account_user": "Jonas"} if tool.name == "get_account_user" else {})
+    assert sorted(t.name for t in tools) == [
+        "get_account",
+        "get_account_user",
+        "list_account_integrations",
+        "list_account_users",
+        "list_sub_accounts",
+    ]
     assert all(t.annotations is not None and t.annotations.read_only_hint for t in tools)
     assert harness.sim.writes() == []

@@ -147,8 +147,8 @@ async def test_progress_is_reported_as_each_read_completes_and_ends_with_the_che
     async with harness.client(mode=mode) as client:
         result = await client.call_tool("audit_smartlocks", {}, progress_callback=on_progress)
     assert not result.is_error
-    assert [p for p, _, _ in reports] == [1, 2, 3, 4, 5, 6, 7]
-    assert {t for _, t, _ in reports} == {7}
+    assert [p for p, _, _ in reports] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert {t for _, t, _ in reports} == {8}
     messages = [message for _, _, message in reports]
     assert "Read 5 devices (" in " ".join(messages)
     assert messages[-1].startswith("Checked 5 devices: ")
@@ -351,5 +351,5 @@ async def test_a_device_deleted_during_the_fallback_is_left_out_and_progress_sti
         report = await collect_audit(client, now=clock.now(), on_progress=on_progress)
     assert GARAGE_ID not in {d.id for d in report.devices}
     assert len(report.devices) == 4
-    assert [done for done, _ in progress] == list(range(1, 13))
-    assert progress[-1] == (12, 12)  # 6 reads, 5 devices one by one, the check
+    assert [done for done, _ in progress] == list(range(1, 14))
+    assert progress[-1] == (13, 13)  # 7 reads, 5 devices one by one, the check

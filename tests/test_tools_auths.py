@@ -347,7 +347,7 @@ async def test_the_same_keypad_code_may_be_used_on_another_device(tmp_path: Path
     [
         ({"type": "keypad_code", "name": "Gardener"}, "needs code"),
         ({"type": "keypad_code", "name": "A name far too long for keypads", "code": NEW_CODE}, "at most 20"),
-        ({"type": "app", "name": "Somebody"}, "needs account_user_id"),
+        ({"type": "app", "name": "Somebody"}, "or account_user_id"),
         ({"type": "fob", "name": "Red fob", "code": NEW_CODE}, "Only keypad_code"),
         (
             {"type": "fob", "name": "Red fob", "allowed_from_date": "2027-02-01", "allowed_until_date": "2027-01-01"},

@@ -234,4 +234,4 @@ async def test_read_only_mode_keeps_only_the_webhook_reads(tmp_path: Path) -> No
     harness = Harness(tmp_path, read_only=True, toolsets=frozenset({"webhooks"}))
     async with harness.client() as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
-    assert names == {"list_decentral_webhooks", "get_webhook_logs"}
+    assert names == {"list_decentral_webhooks", "get_webhook_logs", "list_api_keys"}

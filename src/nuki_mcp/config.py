@@ -28,12 +28,14 @@ ToolsetName = Literal[
     "audit",
     "properties",
     "notifications",
+    "intercom",
 ]
 ConfirmMode = Literal["auto", "elicit", "passkey", "off"]
 
 ALL_TOOLSETS: tuple[ToolsetName, ...] = get_args(ToolsetName)
-# Opt-in: Nuki's Advanced API needs an approved key; addresses and notifications few households use.
-OPT_IN_TOOLSETS: frozenset[ToolsetName] = frozenset({"advanced", "properties", "notifications"})
+# Opt-in: Nuki's Advanced API needs an approved key; addresses, notifications and intercom models few
+# households use.
+OPT_IN_TOOLSETS: frozenset[ToolsetName] = frozenset({"advanced", "properties", "notifications", "intercom"})
 DEFAULT_TOOLSETS: frozenset[ToolsetName] = frozenset(t for t in ALL_TOOLSETS if t not in OPT_IN_TOOLSETS)
 _TOOLSET_BY_NAME: dict[str, ToolsetName] = {t: t for t in ALL_TOOLSETS}
 DEFAULT_API_URL = "https://api.nuki.io"

@@ -40,6 +40,7 @@ from nuki_mcp.tools import (
     config,
     confirm_card,
     devices,
+    intercom,
     logs,
     notifications,
     properties,
@@ -72,6 +73,7 @@ TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
     "audit": audit.register,
     "properties": properties.register,
     "notifications": notifications.register,
+    "intercom": intercom.register,
 }
 
 

@@ -2,20 +2,21 @@
 
 Whatever the number of devices, the audit sends the same reads, all at the same time:
 `GET /smartlock` (every device in full), `GET /smartlock/auth` (the authorizations of every device
-of the account), the webhooks (`GET /api/decentralWebhook`) and the owner's identity (`GET /account`,
-then `GET /account/user`): five requests. The account-wide reads also fetch the notifications
+of the account), the webhooks (`GET /api/decentralWebhook`), the apps, devices and tokens with
+access (`GET /account/integration`) and the owner's identity and 2FA (`GET /account`, then
+`GET /account/user`): six requests. The account-wide reads also fetch the notifications
 (`GET /notification`) and the addresses (`GET /address`) with, for each address, its reservations
 (`GET /address/{id}/reservation`): one more request per address, none per device. An audit narrowed
-to some devices leaves the webhooks, notifications and addresses out (four requests). The allow-list
-and the selection are applied to what comes back; what the responses say about other devices is
-dropped unread, and an address or notification that reaches a device outside the allow-list is not
-audited.
+to some devices leaves the webhooks, integrations, notifications and addresses out (four requests).
+The allow-list and the selection are applied to what comes back; what the responses say about other
+devices is dropped unread, and an address or notification that reaches a device outside the
+allow-list is not audited.
 
 Only when the token may not read the account-wide authorizations (401/403) are they read device by
 device (`GET /smartlock/{id}/auth`, at most `concurrency` at a time). A device whose authorizations
-cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks or
-the account also mean "cannot check" (findings say so), not failure; on addresses, reservations
-and notifications they mean there is nothing to audit there; any other Nuki error (after the
+cannot be read that way either is named in the `auths-not-checked` finding. 401/403 on webhooks,
+integrations or the account also mean "cannot check" (findings say so), not failure; on addresses,
+reservations and notifications they mean there is nothing to audit there; any other Nuki error (after the
 client's retries) ends the audit with that error.
 """
 
@@ -40,7 +41,7 @@ from nuki_mcp.audit.rules import (
 from nuki_mcp.guard import DeviceAllowList
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError, NukiNotFoundError
-from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
+from nuki_mcp.nuki.models import AccountIntegration, DecentralWebhook, MyAccount, Smartlock, SmartlockAuth
 from nuki_mcp.nuki.models_properties import AddressReservation, Notification
 
 DEFAULT_CONCURRENCY: Final = 8
@@ -78,6 +79,8 @@ class _Reads:
         self.devices: list[Smartlock] = []
         self.auths: list[SmartlockAuth] | None = None
         self.webhooks: list[DecentralWebhook] | None = None
+        self.integrations: list[AccountIntegration] | None = None
+        self.account: MyAccount | None = None
         self.owner = Owner()
         self.addresses: list[AddressFacts] = []
         self.notifications: list[Notification] = []
@@ -101,7 +104,7 @@ async def collect_audit(
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    reads_count = 6 if include_webhooks else 3
+    reads_count = 7 if include_webhooks else 3
     progress = _Progress(on_progress, total=reads_count + 1)  # the reads, then checking the rules
     reads = await _read_account(client, include_webhooks=include_webhooks, progress=progress)
 
@@ -131,6 +134,8 @@ async def collect_audit(
             for n in reads.notifications
             if not hides or all(s.smartlock_id is None or s.smartlock_id in visible_ids for s in n.settings)
         ],
+        integrations=reads.integrations,
+        account=reads.account,
     )
     report = build_report(audited, account, AuditContext(now=now, owner=reads.owner), min_severity)
     counts = report.counts
@@ -171,8 +176,15 @@ async def _read_account(client: NukiClient, *, include_webhooks: bool, progress:
             else:
                 await progress.step(f"Read {_plural(len(reads.webhooks), 'webhook')}")
 
+        async def integrations() -> None:
+            reads.integrations = await _unless_refused(client.list_account_integrations)
+            if reads.integrations is None:
+                await progress.step("The token may not read the account's integrations")
+            else:
+                await progress.step(f"Read {_plural(len(reads.integrations), 'integration')}")
+
         async def owner() -> None:
-            reads.owner = await _owner(client)
+            reads.owner, reads.account = await _owner(client)
             await progress.step("Read the account owner")
 
         async def addresses() -> None:
@@ -190,6 +202,7 @@ async def _read_account(client: NukiClient, *, include_webhooks: bool, progress:
             group.start_soon(guarded, webhooks)
             group.start_soon(guarded, addresses)
             group.start_soon(guarded, notifications)
+            group.start_soon(guarded, integrations)
         group.start_soon(guarded, owner)
 
     if errors:
@@ -273,14 +286,14 @@ async def _addresses(client: NukiClient) -> list[AddressFacts]:
     return [AddressFacts(a, reservations.get(a.address_id, [])) for a in found]
 
 
-async def _owner(client: NukiClient) -> Owner:
+async def _owner(client: NukiClient) -> tuple[Owner, MyAccount | None]:
     account = await _unless_refused(client.get_account)
     if account is None:
-        return Owner()
+        return Owner(), None
     email = account.email.strip().casefold()
     users = await _unless_refused(lambda: client.list_account_users(email=account.email)) if email else None
     ids = frozenset(u.account_user_id for u in users or () if u.email.strip().casefold() == email)
-    return Owner(name=account.name or None, account_user_ids=ids)
+    return Owner(name=account.name or None, account_user_ids=ids), account
 
 
 def _plural(count: int, noun: str) -> str:

@@ -38,7 +38,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, Field, JsonValue
 
 from nuki_mcp.nuki import codes
-from nuki_mcp.nuki.models import DecentralWebhook, Smartlock, SmartlockAuth
+from nuki_mcp.nuki.models import AccountIntegration, DecentralWebhook, MyAccount, Smartlock, SmartlockAuth
 from nuki_mcp.nuki.models_properties import NOTIFICATION_FAILED, Address, AddressReservation, Notification
 
 Severity = Literal["critical", "warning", "info"]
@@ -52,6 +52,8 @@ AUTO_LOCK_TIMEOUT_MAX_S: Final = 30 * 60
 RING_TO_OPEN_TIMEOUT_MAX_MIN: Final = 30
 RESERVATION_ACCESS_LEAD: Final = timedelta(hours=24)
 UNUSED_AFTER: Final = timedelta(days=90)
+INTEGRATION_UNUSED_AFTER: Final = timedelta(days=90)
+BROAD_TOKEN_SCOPES: Final = ("smartlock.action", "smartlock.auth")
 NEVER_USED_GRACE: Final = timedelta(days=14)
 SUGGESTED_AUTO_LOCK_TIMEOUT_S: Final = 300
 AUTO_LOCK_TIMEOUT_MIN_S: Final = 2  # Nuki: "has to be >= 2" (firmware >= 2.7.8 / 1.9.1)
@@ -142,13 +144,18 @@ class AuditContext:
 @dataclass(frozen=True)
 class AccountFacts:
     """Account-wide observations. `webhooks` None and `devices_without_auths` mean "the token may
-    not read them"; `include_webhooks` is False when the audit is narrowed to some devices."""
+    not read them"; `include_webhooks` is False when the audit is narrowed to some devices, which
+    leaves out every account-wide rule about the login (integrations, 2FA) as well."""
 
     webhooks: Sequence[DecentralWebhook] | None
     devices_without_auths: Sequence[Smartlock] = ()
     include_webhooks: bool = True
     addresses: Sequence[AddressFacts] = ()
     notifications: Sequence[Notification] = ()
+
+    # The apps, devices and API tokens with access, and the account itself; None = not read.
+    integrations: Sequence[AccountIntegration] | None = None
+    account: MyAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -761,6 +768,89 @@ def _notification_failed(notification: Notification, context: AuditContext) -> H
     return Hit(f"A notification to {target} fails: Nuki could not deliver its events.", evidence, fix)
 
 
+def _integration_label(integration: AccountIntegration) -> str:
+    return f"{integration.name} ({integration.vendor_key})" if integration.vendor_key else integration.name
+
+
+def _integration_id(integration: AccountIntegration) -> str:
+    return f"{integration.client_id}/{integration.token_id}" if integration.token_id else integration.client_id
+
+
+def _integration_unused(account: AccountFacts, context: AuditContext) -> Hit | None:
+    if not account.include_webhooks or account.integrations is None:
+        return None
+    stale: list[tuple[AccountIntegration, datetime]] = []
+    for integration in account.integrations:
+        seen = integration.last_active_at or integration.created_at
+        if seen is not None and _utc(context.now) - _utc(seen) > INTEGRATION_UNUSED_AFTER:
+            stale.append((integration, seen))
+    if not stale:
+        return None
+    names = ", ".join(_integration_label(i) for i, _ in stale)
+    evidence: dict[str, JsonValue] = {
+        "integrations": [
+            {
+                "name": i.name,
+                "vendor": i.vendor_key,
+                "integration_id": _integration_id(i),
+                "last_active": _iso(seen),
+                "inactive_days": _days_between(seen, context.now),
+            }
+            for i, seen in stale
+        ]
+    }
+    fixes = "; ".join(tool_call("revoke_account_integration", integration=_integration_id(i)) for i, _ in stale)
+    return Hit(
+        f"{len(stale)} integration(s) with access to the account have not been active for more than "
+        f"{INTEGRATION_UNUSED_AFTER.days} days: {names}.",
+        evidence,
+        f"If they are no longer used, revoke their access: {fixes}.",
+    )
+
+
+def _api_token_broad(account: AccountFacts, _: AuditContext) -> Hit | None:
+    if not account.include_webhooks or account.integrations is None:
+        return None
+    broad = [
+        i
+        for i in account.integrations
+        if i.token_id is not None and any(scope in BROAD_TOKEN_SCOPES for scope in i.scopes or ())
+    ]
+    if not broad:
+        return None
+    evidence: dict[str, JsonValue] = {
+        "tokens": [
+            {
+                "name": i.name,
+                "integration_id": _integration_id(i),
+                "scopes": [s for s in i.scopes or () if s in BROAD_TOKEN_SCOPES],
+            }
+            for i in broad
+        ]
+    }
+    return Hit(
+        f"{len(broad)} manual API token(s) may operate doors or grant access (scope smartlock.action or "
+        f"smartlock.auth): {', '.join(i.name for i in broad)}.",
+        evidence,
+        "Keep these scopes only on tokens that need them (nuki-mcp needs them to lock, unlock and manage "
+        "access); for the others create a narrower token in Nuki Web (menu API), then "
+        + tool_call("revoke_account_integration", integration=Placeholder("<the old token's integration_id>")),
+    )
+
+
+def _two_factor_off(account: AccountFacts, _: AuditContext) -> Hit | None:
+    if not account.include_webhooks or account.account is None:
+        return None
+    config = account.account.config
+    if config is not None and config.otp_enabled_date is not None:
+        return None
+    return Hit(
+        "Two-factor authentication is off for the Nuki Web login: the password alone opens every door of the account.",
+        {"otp_enabled_date": None},
+        "Turn on two-factor authentication in Nuki Web (account settings); nuki-mcp never changes 2FA.",
+    )
+
+
 # --- the rule table ----------------------------------------------------------------------------
 
 _RULE_TABLE: Final[tuple[Rule, ...]] = (
@@ -877,6 +967,25 @@ _RULE_TABLE: Final[tuple[Rule, ...]] = (
         "info",
         "The webhooks could not be read (401/403): the token's scopes do not allow it.",
         _webhooks_not_checked,
+    ),
+    AccountRule(
+        "integration-unused",
+        "warning",
+        f"An app, device or API token with access to the account has not been active for more than "
+        f"{INTEGRATION_UNUSED_AFTER.days} days.",
+        _integration_unused,
+    ),
+    AccountRule(
+        "api-token-broad",
+        "info",
+        "A manual API token may operate doors or manage authorizations (scope smartlock.action or smartlock.auth).",
+        _api_token_broad,
+    ),
+    AccountRule(
+        "two-factor-off",
+        "warning",
+        "The Nuki Web login has no two-factor authentication (no otpEnabledDate).",
+        _two_factor_off,
     ),
     AccountRule(
         "auths-not-checked",

@@ -10,12 +10,15 @@ from urllib.parse import urlsplit
 import httpx2
 from pydantic import BaseModel, JsonValue
 
-from nuki_mcp.demo import motion, rules
+from nuki_mcp.demo import intercom, motion, rules
 from nuki_mcp.demo.api_properties import register_properties
 from nuki_mcp.demo.routing import ApiError, ApiRequest, Router, json_response, no_content
 from nuki_mcp.demo.state import SimulatedAccount, wire
 from nuki_mcp.nuki.models import (
+    ACCOUNT_USER_LANGUAGES,
     AccountUser,
+    AccountUserCreate,
+    AccountUserUpdate,
     AdvancedConfigWrite,
     AuthTimeWindow,
     BulkWebConfigRequest,
@@ -90,6 +93,16 @@ class SimulatedApi:
         add("GET", DEVICE + "/log", self._device_logs)
         add("GET", "/account", self._account)
         add("GET", "/account/user", self._account_users)
+        add("PUT", "/account/user", self._create_account_user)
+        add("GET", "/account/user/{account_user_id:int}", self._get_account_user)
+        add("POST", "/account/user/{account_user_id:int}", self._update_account_user)
+        add("DELETE", "/account/user/{account_user_id:int}", self._delete_account_user)
+        add("GET", "/account/integration", self._list_integrations)
+        add("DELETE", "/account/integration", self._revoke_integration)
+        add("GET", "/account/sub", self._sub_accounts)
+        add("GET", "/api/key", self._api_keys)
+        add("GET", "/opener/brand", self._intercom_brands)
+        add("GET", "/opener/intercom", self._intercom_models)
         add("GET", "/api/decentralWebhook", self._list_webhooks)
         add("PUT", "/api/decentralWebhook", self._create_webhook)
         add("DELETE", "/api/decentralWebhook/{webhook_id:int}", self._delete_webhook)
@@ -442,6 +455,99 @@ class SimulatedApi:
         users = [u for u in self.state.account_users.values() if not email or email.lower() in u.email.lower()]
         return json_response([_account_user_wire(u) for u in users[offset : offset + limit]])
 
+    def _account_user_of(self, request: ApiRequest) -> AccountUser:
+        account_user_id = int(request.params["account_user_id"])
+        user = self.state.account_users.get(account_user_id)
+        if user is None:
+            raise ApiError(404, f"Account user {account_user_id} not found")
+        return user
+
+    def _get_account_user(self, request: ApiRequest) -> httpx2.Response:
+        return json_response(_account_user_wire(self._account_user_of(request)))
+
+    def _create_account_user(self, request: ApiRequest) -> httpx2.Response:
+        create = rules.parse_body(AccountUserCreate, request.body)
+        email, name = _checked_email(create.email), _checked_user_name(create.name)
+        _check_language(create.language)
+        if any(u.email.casefold() == email.casefold() for u in self.state.account_users.values()):
+            raise ApiError(400, "Invalid E-Mail address supplied: an account user with this address exists")
+        now = self.state.now()
+        user = AccountUser(
+            account_user_id=max(self.state.account_users, default=2000) + 1,
+            account_id=self.state.account.account_id,
+            type=create.type or 0,
+            email=email,
+            name=name,
+            language=create.language or self.state.account.language or "en",
+            creation_date=now,
+            update_date=now,
+        )
+        self.state.account_users[user.account_user_id] = user
+        return json_response(_account_user_wire(user))
+
+    def _update_account_user(self, request: ApiRequest) -> httpx2.Response:
+        user = self._account_user_of(request)
+        update = rules.parse_body(AccountUserUpdate, request.body)
+        _check_language(update.language)
+        if update.email is not None:
+            email = _checked_email(update.email)
+            taken = any(
+                u.email.casefold() == email.casefold() and u.account_user_id != user.account_user_id
+                for u in self.state.account_users.values()
+            )
+            if taken:
+                raise ApiError(409, "E-Mail address already exists")
+            user.email = email
+        if update.name is not None:
+            user.name = _checked_user_name(update.name)
+        if update.language is not None:
+            user.language = update.language
+        user.update_date = self.state.now()
+        return json_response(_account_user_wire(user))
+
+    def _delete_account_user(self, request: ApiRequest) -> httpx2.Response:
+        user = self._account_user_of(request)
+        if user.operation_id is not None:
+            raise ApiError(423, "The account user is locked by a pending operation; try again later")
+        self.state.delete_account_user_later(user)
+        return no_content()
+
+    def _list_integrations(self, request: ApiRequest) -> httpx2.Response:
+        if self.state.this_token is not None:
+            self.state.this_token.last_active_at = self.state.now()
+        ordered = sorted(self.state.integrations, key=lambda i: (i.sort_order or 0, i.name))
+        return json_response([wire(i) for i in ordered])
+
+    def _revoke_integration(self, request: ApiRequest) -> httpx2.Response:
+        api_key_id = rules.query_int(request.query, "apiKeyId")
+        token_id = rules.query_int(request.query, "tokenId")
+        if api_key_id is None and token_id is None:
+            raise ApiError(400, "Invalid parameter: apiKeyId or tokenId is required")
+        if token_id is not None:
+            gone = [i for i in self.state.integrations if i.token_id == str(token_id)]
+        else:
+            gone = [i for i in self.state.integrations if i.client_id == str(api_key_id) and i.token_id is None]
+        if not gone:
+            raise ApiError(404, "Integration not found")
+        self.state.integrations = [i for i in self.state.integrations if all(i is not g for g in gone)]
+        return no_content()
+
+    def _sub_accounts(self, request: ApiRequest) -> httpx2.Response:
+        email = (request.query.get("email") or "").casefold()
+        return json_response([wire(a) for a in self.state.sub_accounts if email in a.email.casefold()])
+
+    def _api_keys(self, request: ApiRequest) -> httpx2.Response:
+        return json_response([wire(k) for k in self.state.api_keys.values()])
+
+    def _intercom_brands(self, request: ApiRequest) -> httpx2.Response:
+        return json_response([wire(b) for b in intercom.BRANDS])
+
+    def _intercom_models(self, request: ApiRequest) -> httpx2.Response:
+        brand_id = rules.query_int(request.query, "brandId")
+        if brand_id is None:
+            raise ApiError(400, "Invalid parameter brandId: required unless recentlyChanged is true")
+        return json_response([wire(m) for m in intercom.MODELS if m.brand_id == brand_id])
+
     # --- webhooks ------------------------------------------------------------------------------
 
     def _list_webhooks(self, request: ApiRequest) -> httpx2.Response:
@@ -473,7 +579,7 @@ class SimulatedApi:
 
     def _webhook_logs(self, request: ApiRequest) -> httpx2.Response:
         api_key_id = int(request.params["api_key_id"])
-        if api_key_id not in self.state.api_key_ids:
+        if api_key_id not in self.state.api_keys:
             raise ApiError(404, f"API key {api_key_id} not found")
         before_id = request.query.get("id") or None
         limit = rules.page_limit(request.query, default=50, maximum=100)
@@ -516,6 +622,25 @@ def _matches_account_user(auth: SmartlockAuth, account_user_id: int | None) -> b
     if account_user_id < 0:
         return auth.account_user_id is None
     return auth.account_user_id == account_user_id
+
+
+def _checked_email(email: str) -> str:
+    value = email.strip()
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or any(ch.isspace() for ch in value) or len(value) > 200:
+        raise ApiError(400, "Invalid E-Mail address or name supplied")
+    return value
+
+
+def _checked_user_name(name: str) -> str:
+    if not name.strip() or len(name) > 100:
+        raise ApiError(400, "Invalid E-Mail address or name supplied")
+    return name
+
+
+def _check_language(language: str | None) -> None:
+    if language is not None and language not in ACCOUNT_USER_LANGUAGES:
+        raise ApiError(400, f"Invalid parameter language: one of {', '.join(ACCOUNT_USER_LANGUAGES)}")
 
 
 def _account_user_wire(user: AccountUser) -> JsonValue:

@@ -21,7 +21,17 @@ from nuki_mcp.demo.builders import (
     smartdoor,
 )
 from nuki_mcp.demo.ids import smartlock_id
-from nuki_mcp.nuki.models import AccountUser, DecentralWebhook, MyAccount, Smartlock, SmartlockAuth
+from nuki_mcp.nuki.models import (
+    AccountConfig,
+    AccountIntegration,
+    AccountUser,
+    ApiKey,
+    DecentralWebhook,
+    MyAccount,
+    Smartlock,
+    SmartlockAuth,
+    SubAccount,
+)
 
 VIENNA = timezone(timedelta(hours=1), "CET")  # fixed offset: the demo needs no tz database
 
@@ -31,6 +41,10 @@ OWNER_EMAIL = "anna@example.com"
 ANNA_ACCOUNT_USER_ID = 2001
 JONAS_ACCOUNT_USER_ID = 2002
 SPARKLE_ACCOUNT_USER_ID = 2003
+LENA_ACCOUNT_USER_ID = 2004  # Anna's sister: an account user without any authorization yet
+LENA_NAME = "Lena Huber"
+LENA_EMAIL = "lena@example.com"
+JONAS_SUB_ACCOUNT_ID = 1002
 
 FRONT_DOOR_ID = smartlock_id(4, "1A2B3C4D")  # Smart Lock 4 Pro
 CELLAR_ID = smartlock_id(0, "0B1C2D3E")  # Smart Lock 2.0, weak battery, left unlocked
@@ -69,6 +83,17 @@ WEBHOOK_ID = 1
 WEBHOOK_URL = "https://home.example.com/nuki-webhook"
 WEBHOOK_SECRET = "8f3b2c71d0e94a6b5c1f7e2d9a0b4c6e3f5d7a91"
 
+# Integrations with access to the account (GET /account/integration). Their clientId is the apiKeyId
+# that revokes them; an API token is revoked by its tokenId.
+THIS_TOKEN_NAME = "nuki-mcp"
+THIS_TOKEN_CLIENT_ID = "7000"
+THIS_TOKEN_ID = "301"
+HOME_ASSISTANT_CLIENT_ID = "7101"
+ALEXA_CLIENT_ID = "7102"  # not active for 200 days
+IPHONE_CLIENT_ID = "7103"
+BROAD_TOKEN_NAME = "Old scripts"
+BROAD_TOKEN_ID = "302"
+
 
 def local_time(now: datetime, days_ago: int, hour: int, minute: int, second: int = 0) -> datetime:
     """A Vienna wall-clock time `days_ago` days before `now`, in UTC."""
@@ -89,6 +114,7 @@ def account(now: datetime) -> MyAccount:
         language="de",
         creation_date=now - timedelta(days=812),
         update_date=now - timedelta(days=34),
+        config=AccountConfig(),  # no otpEnabledDate: two-factor authentication is off
     )
 
 
@@ -110,6 +136,9 @@ def other_account_users(now: datetime) -> list[AccountUser]:
             account_id=ACCOUNT_ID,
             created=days(640),
             updated=days(30),
+        ),
+        account_user(
+            LENA_ACCOUNT_USER_ID, LENA_NAME, LENA_EMAIL, account_id=ACCOUNT_ID, language="de", created=days(12)
         ),
         account_user(
             SPARKLE_ACCOUNT_USER_ID,
@@ -337,3 +366,117 @@ def webhook() -> DecentralWebhook:
         webhook_url=WEBHOOK_URL,
         webhook_features=["DEVICE_STATUS", "DEVICE_LOGS"],
     )
+
+
+def api_key(now: datetime) -> ApiKey:
+    return ApiKey(
+        api_key_id=API_KEY_ID,
+        account_id=ACCOUNT_ID,
+        description="Home server webhooks",
+        redirect_uris=[],
+        creation_date=now - timedelta(days=400),
+        api_key="demo-oauth-client-7001",
+    )
+
+
+# --- integrations and sub-accounts -------------------------------------------------------------
+
+_TOKEN_SCOPES = [
+    "account",
+    "smartlock",
+    "smartlock.readOnly",
+    "smartlock.action",
+    "smartlock.auth",
+    "smartlock.config",
+    "smartlock.log",
+    "webhook.decentral",
+]
+
+
+def this_token(now: datetime) -> AccountIntegration:
+    """The API token nuki-mcp itself is called with (its `lastActiveAt` is the time of the last request)."""
+    return AccountIntegration(
+        version="HYDRA",
+        vendor_key="API_TOKEN",
+        name=THIS_TOKEN_NAME,
+        description="AI assistant via nuki-mcp",
+        created_at=now - timedelta(days=20),
+        last_active_at=now,
+        scopes=list(_TOKEN_SCOPES),
+        token_id=THIS_TOKEN_ID,
+        client_id=THIS_TOKEN_CLIENT_ID,
+        sort_order=90,
+        device=False,
+    )
+
+
+def integrations(now: datetime) -> list[AccountIntegration]:
+    def days(count: int) -> datetime:
+        return now - timedelta(days=count)
+
+    return [
+        AccountIntegration(
+            version="HYDRA",
+            vendor_key="IOS",
+            name="Anna's iPhone",
+            created_at=days(700),
+            last_active_at=now - timedelta(hours=3),
+            scopes=["account", "smartlock", "smartlock.action", "smartlock.auth", "smartlock.log"],
+            client_id=IPHONE_CLIENT_ID,
+            sort_order=10,
+            device=True,
+        ),
+        AccountIntegration(
+            version="HYDRA",
+            vendor_key="HOME_ASSISTANT",
+            name="Home Assistant",
+            created_at=days(300),
+            last_active_at=now - timedelta(hours=1),
+            scopes=["smartlock", "smartlock.action", "smartlock.log", "webhook.decentral"],
+            client_id=HOME_ASSISTANT_CLIENT_ID,
+            sort_order=40,
+            device=False,
+        ),
+        AccountIntegration(
+            version="LEGACY",
+            vendor_key="ALEXA",
+            name="Amazon Alexa",
+            created_at=days(900),
+            last_active_at=days(200),
+            scopes=["smartlock", "smartlock.action"],
+            warning=True,
+            client_id=ALEXA_CLIENT_ID,
+            sort_order=30,
+            device=False,
+        ),
+        AccountIntegration(
+            version="HYDRA",
+            vendor_key="API_TOKEN",
+            name=BROAD_TOKEN_NAME,
+            description="Shell scripts on the old NAS",
+            created_at=days(500),
+            last_active_at=days(40),
+            scopes=["smartlock", "smartlock.action", "smartlock.log"],
+            token_id=BROAD_TOKEN_ID,
+            client_id=THIS_TOKEN_CLIENT_ID,
+            sort_order=90,
+            device=False,
+        ),
+    ]
+
+
+def sub_accounts(now: datetime) -> list[SubAccount]:
+    return [
+        SubAccount(
+            account_id=JONAS_SUB_ACCOUNT_ID,
+            type=0,
+            email="jonas@example.com",
+            email_verified=True,
+            name="Jonas Berger",
+            master_account_id=ACCOUNT_ID,
+            rights=2 | 16,  # operate devices, view logs
+            language="de",
+            creation_date=now - timedelta(days=600),
+            update_date=now - timedelta(days=60),
+        )
+    ]

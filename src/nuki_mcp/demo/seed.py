@@ -12,6 +12,9 @@ from nuki_mcp.demo.state import SimulatedAccount
 def build_account(clock: Clock, *, seed: bool) -> SimulatedAccount:
     now = clock.now().replace(microsecond=0)
     state = SimulatedAccount(clock, household.account(now), household.owner(now))
+    # The token the simulator is called with is always one of the account's integrations.
+    state.this_token = household.this_token(now)
+    state.integrations.append(state.this_token)
     if seed:
         _populate(state, now)
     return state
@@ -32,6 +35,9 @@ def _populate(state: SimulatedAccount, now: datetime) -> None:
             auth.last_active_date = log.date
     webhook = household.webhook()
     state.webhooks[webhook.id] = webhook
-    state.api_key_ids.add(household.API_KEY_ID)
+    api_key = household.api_key(now)
+    state.api_keys[api_key.api_key_id] = api_key
+    state.integrations.extend(household.integrations(now))
+    state.sub_accounts.extend(household.sub_accounts(now))
     state.webhook_logs = activity.webhook_deliveries(state.logs, state.ids)
     hosting.seed(state.hosting, now)

@@ -21,7 +21,9 @@ from nuki_mcp.demo.faults import Fault, RecordedRequest
 from nuki_mcp.demo.routing import error_response
 from nuki_mcp.demo.seed import build_account
 from nuki_mcp.nuki.models import (
+    AccountIntegration,
     AccountUser,
+    ApiKey,
     DecentralWebhook,
     MyAccount,
     Smartlock,
@@ -155,7 +157,7 @@ class NukiSimulator:
         self, request: httpx2.Request, query: dict[str, str], body: JsonValue, malformed: bool
     ) -> httpx2.Response:
         self._state.advance()
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        if request.headers.get("authorization") != f"Bearer {self.token}" or self._state.token_revoked():
             return error_response(401, "Your access token is not authorized")
         if malformed:
             return error_response(400, "Malformed JSON in the request body")
@@ -229,7 +231,21 @@ class NukiSimulator:
         return self._state.account.model_copy(deep=True)
 
     def account_users(self) -> list[AccountUser]:
+        self._state.advance()
         return [u.model_copy(deep=True) for u in self._state.account_users.values()]
+
+    def integrations(self) -> list[AccountIntegration]:
+        return [i.model_copy(deep=True) for i in self._state.integrations]
+
+    def set_account(self, account: MyAccount) -> None:
+        """Replace the account `GET /account` answers with (e.g. with 2FA turned on)."""
+        self._state.account = account.model_copy(deep=True)
+
+    def add_api_key(self, key: ApiKey) -> None:
+        self._state.api_keys[key.api_key_id] = key.model_copy(deep=True)
+
+    def add_integration(self, integration: AccountIntegration) -> None:
+        self._state.integrations.append(integration.model_copy(deep=True))
 
     # --- seeding (tests and the audit feature add what the household lacks) --------------------
 

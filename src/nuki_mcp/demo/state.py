@@ -21,7 +21,9 @@ from nuki_mcp.demo.hosting import HostingData
 from nuki_mcp.demo.ids import ObjectIds
 from nuki_mcp.demo.routing import ApiError
 from nuki_mcp.nuki.models import (
+    AccountIntegration,
     AccountUser,
+    ApiKey,
     DecentralWebhook,
     MyAccount,
     OpenerLog,
@@ -29,6 +31,7 @@ from nuki_mcp.nuki.models import (
     SmartlockAuth,
     SmartlockLog,
     SmartlockState,
+    SubAccount,
     WebhookLog,
 )
 
@@ -64,7 +67,10 @@ class SimulatedAccount:
         self.auths: dict[str, SmartlockAuth] = {}
         self.logs: list[SmartlockLog] = []
         self.webhooks: dict[int, DecentralWebhook] = {}
-        self.api_key_ids: set[int] = set()
+        self.api_keys: dict[int, ApiKey] = {}
+        self.integrations: list[AccountIntegration] = []
+        self.this_token: AccountIntegration | None = None  # the integration of the token the simulator is called with
+        self.sub_accounts: list[SubAccount] = []
         self.webhook_logs: list[WebhookLog] = []
         self.hosting = HostingData()
         self.action_delay = 1.0
@@ -131,6 +137,24 @@ class SimulatedAccount:
         del self.devices[smartlock_id]
         self.auths = {k: a for k, a in self.auths.items() if a.smartlock_id != smartlock_id}
         self.logs = [log for log in self.logs if log.smartlock_id != smartlock_id]
+
+    def token_revoked(self) -> bool:
+        """True once the integration of the simulator's own token was revoked: every call is then a 401."""
+        return self.this_token is not None and all(i is not self.this_token for i in self.integrations)
+
+    def delete_account_user_later(self, user: AccountUser) -> None:
+        """Nuki deletes an account user asynchronously: locked (`operationId`) until it is gone with its app access."""
+        operation_id = self.ids.new(self.now())
+        user.operation_id = operation_id
+        due = self.clock.monotonic() + self.action_delay + self.motion_time
+        self.schedule(due, partial(self._remove_account_user, user.account_user_id, operation_id))
+
+    def _remove_account_user(self, account_user_id: int, operation_id: str, _due: float) -> None:
+        user = self.account_users.get(account_user_id)
+        if user is None or user.operation_id != operation_id:
+            return
+        del self.account_users[account_user_id]
+        self.auths = {k: a for k, a in self.auths.items() if a.account_user_id != account_user_id}
 
     def add_pending_auth(self, auth: SmartlockAuth) -> None:
         """A new authorization: listed at once, locked (`operationId`) until the device confirmed it."""

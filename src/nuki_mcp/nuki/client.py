@@ -36,14 +36,20 @@ from nuki_mcp.nuki.errors import (
     NukiUpgradeRequiredError,
 )
 from nuki_mcp.nuki.models import (
+    AccountIntegration,
     AccountUser,
+    AccountUserCreate,
+    AccountUserUpdate,
     AdvancedConfigWrite,
     AdvancedConfirmationResponse,
+    ApiKey,
     BulkWebConfigRequest,
     DecentralWebhook,
     DecentralWebhookCreate,
     MyAccount,
     OpenerAdvancedConfigWrite,
+    OpenerIntercomBrand,
+    OpenerIntercomModel,
     RequestModel,
     SmartdoorAdvancedConfigWrite,
     Smartlock,
@@ -56,6 +62,7 @@ from nuki_mcp.nuki.models import (
     SmartlockLog,
     SmartlocksAuthAdvancedCreate,
     SmartlockUpdate,
+    SubAccount,
     WebConfigWrite,
     WebhookLog,
 )
@@ -522,6 +529,56 @@ class NukiClient:
     async def delete_notification(self, notification_id: str) -> None:
         """DELETE /notification/{notificationId}: delete a notification (204)."""
         await self._send("DELETE", f"/notification/{notification_id}")
+
+    # --- account users, integrations, sub-accounts, API keys -------------------------------------
+
+    async def get_account_user(self, account_user_id: int) -> AccountUser:
+        """GET /account/user/{accountUserId}: one account user."""
+        return await self._get(f"/account/user/{account_user_id}", AccountUser)
+
+    async def create_account_user(self, user: AccountUserCreate) -> AccountUser:
+        """PUT /account/user: create an account user (200 with the new account user)."""
+        response = await self._request("PUT", "/account/user", body=user)
+        return _parse(response, TypeAdapter(AccountUser))
+
+    async def update_account_user(self, account_user_id: int, update: AccountUserUpdate) -> AccountUser | None:
+        """POST /account/user/{accountUserId}: change e-mail, name or language (200 with it, or 204)."""
+        response = await self._request("POST", f"/account/user/{account_user_id}", body=update)
+        if response.status_code == 204 or not response.content:
+            return None
+        return _parse(response, TypeAdapter(AccountUser))
+
+    async def delete_account_user(self, account_user_id: int) -> None:
+        """DELETE /account/user/{accountUserId}: delete an account user (asynchronous; 423 while locked)."""
+        await self._send("DELETE", f"/account/user/{account_user_id}")
+
+    async def list_account_integrations(self) -> list[AccountIntegration]:
+        """GET /account/integration: apps, devices and API tokens with access to the account."""
+        return await self._get_list("/account/integration", AccountIntegration)
+
+    async def revoke_account_integration(self, *, api_key_id: int | None = None, token_id: int | None = None) -> None:
+        """DELETE /account/integration: revoke a whole integration (apiKeyId) or one token (tokenId)."""
+        await self._request("DELETE", "/account/integration", params={"apiKeyId": api_key_id, "tokenId": token_id})
+
+    async def list_sub_accounts(self, *, email: str | None = None) -> list[SubAccount]:
+        """GET /account/sub: the sub-accounts (the spec says one object; Nuki answers with a list)."""
+        response = await self._request("GET", "/account/sub", params={"email": email})
+        found = _parse(response, TypeAdapter(list[SubAccount] | SubAccount))
+        return found if isinstance(found, list) else [found]
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        """GET /api/key: the account's API keys (OAuth client registrations)."""
+        return await self._get_list("/api/key", ApiKey)
+
+    # --- Opener intercom database ----------------------------------------------------------------
+
+    async def list_intercom_brands(self) -> list[OpenerIntercomBrand]:
+        """GET /opener/brand: the intercom brands Nuki knows."""
+        return await self._get_list("/opener/brand", OpenerIntercomBrand)
+
+    async def list_intercom_models(self, brand_id: int) -> list[OpenerIntercomModel]:
+        """GET /opener/intercom: the intercom models of one brand, with their wiring."""
+        return await self._get_list("/opener/intercom", OpenerIntercomModel, {"brandId": brand_id})
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -319,6 +319,12 @@ class SmartlockLog(WireModel):
 # --- account -----------------------------------------------------------------------------------
 
 
+class AccountConfig(WireModel):
+    """`Account.Config`: only the 2FA date is read; the voice-assistant PINs beside it are never surfaced."""
+
+    otp_enabled_date: datetime | None = None
+
+
 class MyAccount(WireModel):
     account_id: int
     type: int = 0
@@ -332,6 +338,44 @@ class MyAccount(WireModel):
     update_date: datetime | None = None
     shs_subscription_type: str | None = None
     b2b_active: bool | None = None
+    config: AccountConfig | None = None
+
+
+class SubAccount(WireModel):
+    """`Account`: a sub-account (its own Nuki Web login under this account)."""
+
+    account_id: int
+    type: int = 0
+    email: str = ""
+    email_verified: bool | None = None
+    name: str = ""
+    master_account_id: int | None = None
+    rights: int | None = None
+    language: str | None = None
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
+
+
+class AccountIntegration(WireModel):
+    """An app, device or API token with access to the account (`GET /account/integration`)."""
+
+    version: str = ""
+    vendor_key: str = ""
+    sub_account_name: str | None = None
+    sub_account_id: int | None = None
+    sub_account: bool | None = None
+    name: str = ""
+    description: str | None = None
+    created_at: datetime | None = None
+    last_active_at: datetime | None = None
+    scopes: list[str] | None = None
+    warning: bool | None = None
+    token_id: str | None = None
+    advanced_type: str | None = None
+    advanced_state: str | None = None
+    client_id: str = ""
+    sort_order: int | None = None
+    device: bool | None = None
 
 
 class AccountUser(WireModel):
@@ -377,9 +421,47 @@ class WebhookLog(WireModel):
     created: datetime | None = None
 
 
+class ApiKey(WireModel):
+    """An OAuth client registration of the account (`apiKey` is a credential and never surfaced)."""
+
+    api_key_id: int
+    account_id: int | None = None
+    description: str | None = None
+    redirect_uris: list[str] | None = None
+    creation_date: datetime | None = None
+    api_key: str | None = None
+
+
 class AdvancedConfirmationResponse(WireModel):
     request_id: str
     error: str | None = None
+
+
+# --- Opener intercom database ------------------------------------------------------------------
+
+
+class OpenerIntercomBrand(WireModel):
+    brand_id: int
+    brand: str = ""
+
+
+class OpenerIntercomModel(WireModel):
+    intercom_id: int
+    brand_id: int | None = None
+    type: int | None = None
+    model: str = ""
+    verified: int | None = None
+    con_gnd_bus: str | None = None
+    con_bus_audio: str | None = None
+    con_audioout: str | None = None
+    con_doorbell_plus: str | None = None
+    con_doorbell_minus: str | None = None
+    con_opendoor: str | None = None
+    con_gnd_analogue: str | None = None
+    bus_mode_switch: int | None = None
+    bus_mode_switch_short_circuit_duration: int | None = None
+    creation_date: datetime | None = None
+    update_date: datetime | None = None
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -479,3 +561,21 @@ class SmartlocksAuthAdvancedCreate(AuthTimeWindow):
 class DecentralWebhookCreate(RequestModel):
     webhook_url: str
     webhook_features: list[str] = Field(min_length=1)
+
+
+ACCOUNT_USER_LANGUAGES = ("en", "de", "es", "fr", "it", "nl", "cs", "sk")
+
+
+class AccountUserCreate(RequestModel):
+    type: int | None = Field(default=None, ge=0, le=1)
+    email: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    language: str | None = None
+
+
+class AccountUserUpdate(RequestModel):
+    """Sent whole (read-modify-write): e-mail, name and language as they should be."""
+
+    email: str | None = None
+    name: str | None = None
+    language: str | None = None

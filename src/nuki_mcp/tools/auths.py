@@ -43,6 +43,7 @@ from nuki_mcp.tools.access_args import (
     access_rules,
     zone_of,
 )
+from nuki_mcp.tools.account import find_account_user
 from nuki_mcp.tools.common import (
     READ,
     LimitArg,
@@ -88,7 +89,7 @@ AuthTypesArg = Annotated[
 CreatableTypeArg = Annotated[
     codes.CreatableAuthType,
     Field(
-        description="app: a Nuki app user (needs account_user_id; Nuki sends them an invitation); fob: a "
+        description="app: a Nuki app user (needs account_user or account_user_id; Nuki invites them); fob: a "
         "Nuki Fob; keypad_code: a PIN for the Nuki Keypad (needs code)."
     ),
 ]
@@ -114,6 +115,14 @@ CodeArg = Annotated[
 AccountUserIdArg = Annotated[
     int | None,
     Field(description="The account user (list_account_users) this authorization belongs to; required for app."),
+]
+AccountUserArg = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="Instead of account_user_id: the account user's e-mail address or name.",
+    ),
 ]
 RemoteAllowedArg = Annotated[
     bool, Field(description="May operate the device remotely (Nuki app over the internet, Nuki Web).")
@@ -349,6 +358,7 @@ async def create_smartlock_auth(
     name: NameArg,
     code: CodeArg = None,
     account_user_id: AccountUserIdArg = None,
+    account_user: AccountUserArg = None,
     remote_allowed: RemoteAllowedArg = False,
     allowed_from_date: FromDateArg = None,
     allowed_until_date: UntilDateArg = None,
@@ -376,8 +386,8 @@ async def create_smartlock_auth(
             access.check_keypad_code(code)
         elif code is not None:
             raise ToolError(f"Only keypad_code authorizations have a code; leave code out for {type}.")
-        if type == "app" and account_user_id is None:
-            raise ToolError("An app authorization needs account_user_id (see list_account_users).")
+        if type == "app" and account_user_id is None and account_user is None:
+            raise ToolError("An app authorization needs account_user (e-mail or name) or account_user_id.")
         window = access.window_from_text(
             zone,
             from_date=allowed_from_date,
@@ -390,6 +400,15 @@ async def create_smartlock_auth(
     if code is not None:
         await _check_code_unused(state.client, device.smartlock_id, device.name, code)
     who = f" for account user {account_user_id}" if account_user_id is not None else ""
+    if account_user is not None:
+        user = await find_account_user(state.client, account_user)
+        if account_user_id is not None and account_user_id != user.account_user_id:
+            raise ToolError(
+                f"account_user {account_user!r} is account_user_id {user.account_user_id}, not {account_user_id}; "
+                "give only one of them."
+            )
+        account_user_id = user.account_user_id
+        who = f" for account user {user.name!r} ({user.email}, account_user_id {user.account_user_id})"
     invite = " Nuki sends the user an invitation." if type == "app" else ""
     secret = " with the keypad code given in the call (not shown here)" if code is not None else ""
     remote = "remote operation allowed" if remote_allowed else "no remote operation"

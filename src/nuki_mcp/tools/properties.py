@@ -713,6 +713,7 @@ async def revoke_reservation_access(
         summary=f"Revoke the access of the guests of {_guest_phrase(found)} to {_devices_phrase(refs)} of the "
         f"address {current.name!r}.{issued}",
         devices=refs,
+        risk="securing",
         address_id=current.address_id,
         reservation_id=found.id,
     )

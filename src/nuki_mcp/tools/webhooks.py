@@ -1,5 +1,5 @@
 """Toolset `webhooks`: list_decentral_webhooks, create_decentral_webhook, delete_decentral_webhook,
-get_webhook_logs.
+get_webhook_logs, list_api_keys.
 
 Decentral webhooks belong to the account, not to a device: their write plans name no device, and
 Nuki sends events of every device of the account to them, whatever NUKI_DEVICES says.
@@ -18,9 +18,11 @@ from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.guard import WritePlan, escape_invisible, is_invisible
-from nuki_mcp.nuki.models import DecentralWebhook, DecentralWebhookCreate, WebhookLog
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.models import ApiKey, DecentralWebhook, DecentralWebhookCreate, WebhookLog
 from nuki_mcp.tools.common import (
     READ,
+    LimitArg,
     nuki_errors,
     register_tool,
     visible_devices,
@@ -52,7 +54,11 @@ WebhookFeaturesArg = Annotated[
 ]
 WebhookIdArg = Annotated[int, Field(ge=1, description="The webhook_id from list_decentral_webhooks.")]
 ApiKeyIdArg = Annotated[
-    int, Field(ge=1, description="The id of the API key (OAuth client) whose webhook deliveries to read.")
+    int | None,
+    Field(
+        ge=1,
+        description="The API key (list_api_keys) whose webhook deliveries to read; omit it when the account has one.",
+    ),
 ]
 WebhookLogLimitArg = Annotated[
     int, Field(ge=1, le=MAX_WEBHOOK_LOG_PAGE, description="Return at most this many deliveries (1-100).")
@@ -117,6 +123,41 @@ class WebhookDeliveryPage(BaseModel):
     next_cursor: str | None = Field(
         default=None, description="Pass it as cursor for older deliveries; None when there are no more"
     )
+
+
+class ApiKeyView(BaseModel):
+    """An API key (OAuth client registration) of the account; its credentials are never shown."""
+
+    api_key_id: int
+    description: str | None = None
+    created: datetime | None = None
+    redirect_uris: list[str] = Field(description="Where its OAuth logins may return to")
+
+
+class ApiKeyList(BaseModel):
+    api_keys: list[ApiKeyView]
+    total: int
+    truncated: bool = Field(description="True when more exist than were returned (raise limit)")
+
+
+def api_key_view(key: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        api_key_id=key.api_key_id,
+        description=key.description,
+        created=key.creation_date,
+        redirect_uris=list(key.redirect_uris or ()),
+    )
+
+
+async def only_api_key(client: NukiClient) -> int:
+    """The account's one API key, or a ToolError naming the keys to choose from."""
+    keys = await client.list_api_keys()
+    if len(keys) == 1:
+        return keys[0].api_key_id
+    if not keys:
+        raise ToolError("The account has no API key, so there are no webhook deliveries to read.")
+    listed = ", ".join(f"{k.api_key_id} ({k.description or 'no description'})" for k in keys[:20])
+    raise ToolError(f"The account has {len(keys)} API keys; give api_key_id, one of: {listed}.")
 
 
 def webhook_view(webhook: DecentralWebhook) -> WebhookView:
@@ -295,8 +336,8 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="Read webhook deliveries", annotations=READ)
     @nuki_errors
     async def get_webhook_logs(
-        api_key_id: ApiKeyIdArg,
         ctx: Context[AppState],
+        api_key_id: ApiKeyIdArg = None,
         limit: WebhookLogLimitArg = 50,
         cursor: WebhookCursorArg = None,
     ) -> WebhookDeliveryPage:
@@ -305,11 +346,23 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         event. Use it to find out why a webhook receiver misses events. Bodies are not returned.
         For older deliveries call again with cursor=next_cursor."""
         state = app_state(ctx)
-        raw = await state.client.get_webhook_logs(api_key_id, before_id=cursor, limit=limit)
+        key = api_key_id if api_key_id is not None else await only_api_key(state.client)
+        raw = await state.client.get_webhook_logs(key, before_id=cursor, limit=limit)
         deliveries = [delivery_view(log) for log in raw]
         if state.guard.allow_list.entries:
             visible = {d.smartlock_id for d in await visible_devices(state)}
             deliveries = [d for d in deliveries if d.smartlock_id is None or d.smartlock_id in visible]
         return WebhookDeliveryPage(deliveries=deliveries, next_cursor=raw[-1].id if raw and len(raw) >= limit else None)
+
+    @register_tool(server, title="List API keys", annotations=READ)
+    @nuki_errors
+    async def list_api_keys(ctx: Context[AppState], limit: LimitArg = 50) -> ApiKeyList:
+        """List the account's API keys (OAuth client registrations) by id and description, e.g.
+        to choose the api_key_id of get_webhook_logs. Read-only: keys and tokens are managed in
+        Nuki Web, never through this server."""
+        keys = await app_state(ctx).client.list_api_keys()
+        return ApiKeyList(
+            api_keys=[api_key_view(k) for k in keys[:limit]], total=len(keys), truncated=len(keys) > limit
+        )
 
     register_writes(server, settings, (create_decentral_webhook, delete_decentral_webhook))
