@@ -13,10 +13,7 @@ calls (unmeasured).
 Baseline and passkey calls alternate round by round (the machine may be busy); median of 20 each,
 after one warm-up round. A person adds their own reaction time on top; this is the machine's share.
 
-If the write path does not ask for a passkey approval (no approval URL arrives while the call waits),
-the passkey figure is composed by hand instead, and says so: the approval round trip of
-`PasskeyApprovals` (the object the write path is to use: create, page, ceremony, granted) followed by
-the baseline's unlock. The script then exits 1: the end-to-end figure is still missing.
+It stops with exit 1 if an unlock does not end `done` or the passkey call sends no approval URL.
 
     .venv/bin/python benchmarks/passkey_unlock.py
 """
@@ -42,9 +39,7 @@ from pydantic import JsonValue, SecretStr, TypeAdapter
 
 from _report import Row, median_ms, report
 from nuki_mcp.approvals.app import Enrolment, LoopbackServer, build_approval_app
-from nuki_mcp.approvals.passkeys import PasskeyStore, default_state_dir
-from nuki_mcp.approvals.service import PasskeyApprovals
-from nuki_mcp.approvals.store import Approval, ApprovalDevice, ApprovalRequest, approval_binding
+from nuki_mcp.approvals.passkeys import PasskeyStore
 from nuki_mcp.clock import SystemClock
 from nuki_mcp.config import ConfirmMode, Settings
 from nuki_mcp.demo import DEMO_TOKEN, NukiSimulator
@@ -65,9 +60,10 @@ def settings(confirm: ConfirmMode) -> Settings:
 
 
 @asynccontextmanager
-async def connected(confirm: ConfirmMode) -> AsyncGenerator[Client]:
+async def connected(confirm: ConfirmMode, state_dir: Path) -> AsyncGenerator[Client]:
     clock = SystemClock()
-    server = create_server(settings(confirm), transport=NukiSimulator(clock=clock).transport(), clock=clock)
+    transport = NukiSimulator(clock=clock).transport()
+    server = create_server(settings(confirm), transport=transport, clock=clock, state_dir=state_dir)
     async with Client(server) as client:
         yield client
 
@@ -102,8 +98,6 @@ async def unlock(client: Client) -> tuple[float, str]:
 class Measured:
     baseline: list[float] = field(default_factory=list[float])
     passkey: list[float] = field(default_factory=list[float])
-    end_to_end: bool = True
-    statuses: set[str] = field(default_factory=set[str])
 
 
 async def open_browser_page(page: Page) -> None:
@@ -156,48 +150,11 @@ async def unlock_with_passkey(client: Client, page: Page) -> tuple[float, str, b
     return time.perf_counter() - started, status_of(results[0]), bool(urls)
 
 
-async def unlock_composed(baseline: Client, approvals: PasskeyApprovals, page: Page) -> tuple[float, str]:
-    """The same by hand: a passkey approval through `PasskeyApprovals`, granted in the browser, then the unlock."""
-    request = ApprovalRequest(
-        tool="unlock_smartlock",
-        devices=(ApprovalDevice(17001, DOOR),),
-        binding=approval_binding("unlock_smartlock", [17001], {"smartlock_id": 17001}),
-        summary=f"Unlock {DOOR!r} (id 17001).",
-    )
-    started = time.perf_counter()
-    approval = await approvals.request(request)
-    await page.goto(approvals.url(approval.id))
-    decided: list[Approval | None] = []
-    async with anyio.create_task_group() as group:
-        group.start_soon(page.click, "#approve")
-        decided.append(await approvals.wait(approval.id, CALL_TIMEOUT_S))
-    if decided[0] is None or decided[0].state != "granted":
-        raise RuntimeError("the passkey approval was not granted in the browser")
-    status = await call(baseline, "unlock_smartlock", UNLOCK)
-    return time.perf_counter() - started, status
-
-
-async def passkey_round(
-    measured: Measured, baseline: Client, guarded: Client, approvals: PasskeyApprovals, page: Page
-) -> tuple[float, str]:
-    if measured.end_to_end:
-        await lock_again(guarded)
-        seconds, status, url_seen = await unlock_with_passkey(guarded, page)
-        if url_seen:
-            return seconds, status
-        measured.end_to_end = False  # the write path did not ask for a passkey approval
-        measured.statuses.add(f"passkey end to end {status} (no approval URL)")
-    await lock_again(baseline)
-    return await unlock_composed(baseline, approvals, page)
-
-
 async def measure(state_dir: Path) -> Measured:
     sys.path.insert(0, str(REPO_ROOT))
     from scripts.browser import ensure_browser
 
-    # The server finds the owner's passkeys in its state directory (APPROVALS.md): point it at a scratch one.
-    os.environ["XDG_STATE_HOME"] = str(state_dir)
-    passkeys = PasskeyStore(default_state_dir())
+    passkeys = PasskeyStore(state_dir)
     chromium = ensure_browser()
     measured = Measured()
     async with async_playwright() as playwright:
@@ -209,14 +166,14 @@ async def measure(state_dir: Path) -> Measured:
         page = await browser.new_page()
         await open_browser_page(page)
         await enrol(page, passkeys)
-        approvals = PasskeyApprovals.from_settings(settings("passkey"), SystemClock(), state_dir=default_state_dir())
-        async with connected("off") as baseline, connected("passkey") as guarded, approvals.running():
+        async with connected("off", state_dir) as baseline, connected("passkey", state_dir) as guarded:
             for round_ in range(ROUNDS + 1):  # the first round warms up the page, the verifier and the servers
                 await lock_again(baseline)
                 plain, plain_status = await unlock(baseline)
-                measured.statuses.add(f"baseline {plain_status}")
-                seconds, status = await passkey_round(measured, baseline, guarded, approvals, page)
-                measured.statuses.add(f"passkey {status}")
+                await lock_again(guarded)
+                seconds, status, url_seen = await unlock_with_passkey(guarded, page)
+                if not url_seen:
+                    raise RuntimeError(f"the passkey unlock sent no approval URL while it waited and ended {status!r}")
                 if (plain_status, status) != ("done", "done"):
                     raise RuntimeError(f"the unlocks ended {plain_status!r} and {status!r} instead of done")
                 if round_:
@@ -228,7 +185,6 @@ async def measure(state_dir: Path) -> Measured:
 
 def rows(measured: Measured) -> list[Row]:
     base, passkey = median_ms(measured.baseline), median_ms(measured.passkey)
-    how = "approval URL from progress, browser approves" if measured.end_to_end else "COMPOSED by hand, see below"
     return [
         Row(
             what=f"unlock_smartlock, NUKI_CONFIRM=off (median of {len(measured.baseline)})",
@@ -239,7 +195,7 @@ def rows(measured: Measured) -> list[Row]:
             met=None,
         ),
         Row(
-            what=f"unlock_smartlock, NUKI_CONFIRM=passkey, {how} (median of {len(measured.passkey)})",
+            what=f"unlock_smartlock, NUKI_CONFIRM=passkey, approved in the browser (median of {len(measured.passkey)})",
             figure=f"{passkey:.0f} ms",
             baseline=f"{base:.1f} ms (NUKI_CONFIRM=off)",
             ratio=f"{passkey / base:.0f}x",
@@ -263,14 +219,6 @@ def main() -> int:
         measured = anyio.run(measure, Path(state))
     code = report(rows(measured))
     print(f"({ROUNDS} rounds after one warm-up, virtual authenticator, headless Chromium, in-memory mcp.Client)")
-    print("statuses seen: " + ", ".join(sorted(measured.statuses)))
-    if not measured.end_to_end:
-        print(
-            "NOT END TO END: unlock_smartlock under NUKI_CONFIRM=passkey sent no approval URL while it waited, so the"
-            " write path does not ask for passkey approvals yet; the passkey figure is an approval through"
-            " PasskeyApprovals followed by the baseline's unlock."
-        )
-        return 1
     return code
 
 
