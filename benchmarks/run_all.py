@@ -18,7 +18,14 @@ from pathlib import Path
 from _report import ROWS_FILE_VARIABLE, Row, print_table
 
 HERE = Path(__file__).parent
-BENCHMARKS = ["audit_fanout.py", "cold_start.py", "call_overhead.py", "tool_list_size.py", "peak_rss.py"]
+BENCHMARKS = [
+    "audit_fanout.py",
+    "cold_start.py",
+    "call_overhead.py",
+    "tool_list_size.py",
+    "peak_rss.py",
+    "passkey_unlock.py",
+]
 
 
 def _rows_of(rows_file: Path, script: str, returncode: int) -> list[Row]:
