@@ -134,8 +134,8 @@ async def test_the_audit_view_groups_the_findings_by_device_and_severity_with_ev
     async with view_host(browser, Harness(tmp_path)) as host:
         view = await host.call_and_show(AUDIT_URI, "audit_smartlocks", {}, theme=theme)
         await expect(view.locator("[data-count=critical] strong")).to_have_text("2")
-        await expect(view.locator("[data-count=warning] strong")).to_have_text("9")
-        await expect(view.locator("[data-count=info] strong")).to_have_text("3")
+        await expect(view.locator("[data-count=warning] strong")).to_have_text("13")
+        await expect(view.locator("[data-count=info] strong")).to_have_text("4")
         cellar = view.locator(f'section[data-device="{CELLAR_ID}"]')
         await expect(cellar.locator("h2")).to_have_text(f"Cellar Door (id {CELLAR_ID})")
         severities = await cellar.locator("article.finding").evaluate_all("cards => cards.map(c => c.dataset.severity)")
@@ -147,7 +147,7 @@ async def test_the_audit_view_groups_the_findings_by_device_and_severity_with_ev
         await expect(view.locator('section[data-device] article[data-rule="device-offline"]')).to_contain_text(
             "Nuki cannot reach the device"
         )
-        await expect(view.locator("article.finding")).to_have_count(14)
+        await expect(view.locator("article.finding")).to_have_count(19)
         await host.screenshots(f"audit-{theme}")
     assert host.calls == []
     assert host.outside_requests() == []
