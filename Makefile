@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks
+.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test: lint typecheck mcp-checks
 
 demo: $(STAMP)
 	$(BIN)/nuki-mcp --demo --transport http --host 127.0.0.1 --port 8000
+
+# Mutation testing of the guard, the write path and the action outcomes (docs/mutation-testing.md); not
+# part of `make test`. Results are cached in mutants/: a second run only retests what changed.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
