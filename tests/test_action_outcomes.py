@@ -23,6 +23,7 @@ LOCKED = 1
 LOCKING = 4
 UNLOCKED = 3
 MOTOR_BLOCKED = 254
+CONTINUOUS_MODE = 3
 NEVER = 1000.0  # an action delay longer than any wait: the device never moves
 
 
@@ -182,3 +183,96 @@ async def test_a_strike_is_not_confirmed_by_an_entry_older_than_the_newest_ten_i
         result = await call_ok(client, "smartlock_action", strike)
     assert [log.action for log in harness.sim.logs(OPENER_ID)[:11]] == [2, 1] * 5 + [3]
     assert result["outcome"] == "pending"
+
+
+async def test_a_lock_that_has_not_reported_any_state_yet_is_confirmed_once_it_reports_locked(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.add_device(harness.sim.device(CELLAR_ID).model_copy(update={"state": None}))  # e.g. just paired
+    harness.sim.action_delay = 3.0  # the first poll still finds no state
+    async with harness.client() as client:
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+    assert result["state_before"] is None
+    assert result["outcome"] == "confirmed"
+    assert obj(result, "state_after")["state"] == "locked"
+
+
+async def test_continuous_mode_already_on_is_confirmed_once_nuki_has_nothing_pending(tmp_path: Path) -> None:
+    clock = EveryPollClock()
+    harness = Harness(tmp_path, clock=clock)
+    harness.sim.set_state(OPENER_ID, mode=CONTINUOUS_MODE)
+    harness.sim.action_delay = NEVER
+    _nuki_reports_no_operation(harness, OPENER_ID, clock)
+    async with harness.client() as client:
+        result = await call_ok(
+            client, "smartlock_action", {"smartlock": "Building Entrance", "action": "activate_continuous_mode"}
+        )
+    assert result["outcome"] == "confirmed"
+    assert obj(result, "state_after")["mode"] == "continuous_mode"
+
+
+async def test_a_device_that_cannot_be_read_back_leaves_the_action_pending(tmp_path: Path) -> None:
+    clock = EveryPollClock()
+    harness = Harness(tmp_path, clock=clock)
+
+    def device_unreadable() -> None:
+        harness.sim.clear_faults()
+        harness.sim.add_fault(Fault(method="GET", path=f"/smartlock/{CELLAR_ID}", status=403))
+
+    clock.on_sleep = device_unreadable
+    async with harness.client() as client:
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+    assert result["outcome"] == "pending"
+    assert "reading the device back failed" in str(result["reason"])
+    assert obj(result, "state_after")["state"] == "unlocked"  # the last state it could read
+
+
+async def test_the_wait_reports_its_progress_in_seconds_of_its_length(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.clock.advance(1000)  # the server has been up a while: progress counts from the command, not from zero
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    async with harness.client() as client:
+        result = await client.call_tool("lock_smartlock", {"smartlock": "Cellar"}, progress_callback=on_progress)
+    assert not result.is_error
+    assert progress == [
+        (0, 30, f"Lock 'Cellar Door' (id {CELLAR_ID}). Command accepted by Nuki; waiting for the device."),
+        (2, 30, "Cellar Door: locking"),
+        (4, 30, "Cellar Door: locked"),
+    ]
+
+
+async def test_a_device_that_never_gets_there_is_read_every_two_seconds_until_the_deadline(tmp_path: Path) -> None:
+    clock = EveryPollClock()
+    harness = Harness(tmp_path, clock=clock)
+    harness.sim.action_delay = NEVER
+
+    def stop_a_wait_that_outlives_its_deadline() -> None:
+        if len(clock.slept) > 15:  # fail fast instead of polling for ever
+            raise RuntimeError("the wait went on after its deadline")
+
+    clock.on_sleep = stop_a_wait_that_outlives_its_deadline
+    async with harness.client() as client:
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar", "wait": False})
+        assert result["outcome"] == "pending"
+        reads_without_waiting = _device_reads(harness)
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+    assert result["outcome"] == "pending"
+    assert clock.slept == [2.0] * 15
+    assert _device_reads(harness) - 2 * reads_without_waiting == 15  # at 2, 4, ... 30 s; none after the deadline
+
+
+async def test_the_last_pause_of_the_wait_ends_at_the_deadline(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.action_delay = NEVER
+    harness.sim.latency = 0.9  # a poll takes 2.9 s: the tenth ends at 29 s, one second before the deadline
+    async with harness.client() as client:
+        result = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+    assert result["outcome"] == "pending"
+    assert 1.0 in [round(pause, 6) for pause in harness.clock.slept]
+
+
+def _device_reads(harness: Harness) -> int:
+    return sum(1 for r in harness.sim.requests if r.method == "GET" and r.path == f"/smartlock/{CELLAR_ID}")
