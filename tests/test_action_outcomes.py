@@ -15,7 +15,7 @@ import pytest
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID, OPENER_ID
-from tests.support import Harness, Json, call_ok, obj
+from tests.support import Harness, Json, call_error, call_ok, obj
 
 pytestmark = pytest.mark.anyio
 
@@ -229,15 +229,15 @@ async def test_a_device_that_cannot_be_read_back_leaves_the_action_pending(tmp_p
 async def test_the_wait_reports_its_progress_in_seconds_of_its_length(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     harness.clock.advance(1000)  # the server has been up a while: progress counts from the command, not from zero
-    progress: list[tuple[float, float | None, str | None]] = []
+    reported: list[tuple[float, float | None, str | None]] = []
 
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append((done, total, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        reported.append((progress, total, message))
 
     async with harness.client() as client:
         result = await client.call_tool("lock_smartlock", {"smartlock": "Cellar"}, progress_callback=on_progress)
     assert not result.is_error
-    assert progress == [
+    assert reported == [
         (0, 30, f"Lock 'Cellar Door' (id {CELLAR_ID}). Command accepted by Nuki; waiting for the device."),
         (2, 30, "Cellar Door: locking"),
         (4, 30, "Cellar Door: locked"),
@@ -276,3 +276,32 @@ async def test_the_last_pause_of_the_wait_ends_at_the_deadline(tmp_path: Path) -
 
 def _device_reads(harness: Harness) -> int:
     return sum(1 for r in harness.sim.requests if r.method == "GET" and r.path == f"/smartlock/{CELLAR_ID}")
+
+
+async def test_the_result_names_the_device_the_action_and_a_summary_with_only_the_warnings_that_apply(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        locked = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
+        unlocked = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+    assert locked["summary"] == f"Lock 'Cellar Door' (id {CELLAR_ID})."
+    assert locked["action"] == "lock"
+    assert obj(locked, "device")["name"] == "Cellar Door"
+    assert unlocked["summary"] == f"Unlock 'Front Door' (id {FRONT_DOOR_ID}). Anyone at the door can then get in."
+    assert unlocked["action"] == "unlock"
+    assert obj(unlocked, "device")["name"] == "Front Door"
+
+
+async def test_an_action_the_device_lacks_is_refused_with_the_actions_it_has(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.sim.add_device(harness.sim.device(CELLAR_ID).model_copy(update={"smartlock_id": 99, "type": 99}))
+    async with harness.client() as client:
+        lacking = await call_error(client, "smartlock_action", {"smartlock": str(CELLAR_ID), "action": "activate_rto"})
+        unknown = await call_error(client, "smartlock_action", {"smartlock": "99", "action": "lock"})
+    assert (
+        "'Cellar Door' is a Smart Lock 2.0, which has no action 'activate_rto'; "
+        "it supports: unlock, lock, unlatch, lock_n_go, lock_n_go_unlatch." in lacking
+    )
+    assert "which has no action 'lock'; it supports: none." in unknown
+    assert harness.sim.writes() == []
