@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks browser
+.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks browser mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ test: lint typecheck mcp-checks browser
 PORT ?= 8000
 demo: $(STAMP)
 	$(BIN)/nuki-mcp --demo --transport http --host 127.0.0.1 --port $(PORT)
+
+# Mutation testing of the guard, the write path and the action outcomes (docs/mutation-testing.md); not
+# part of `make test`. Results are cached in mutants/: a second run only retests what changed.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
