@@ -29,6 +29,7 @@ from nuki_mcp.guard import AuditTrail, ConfirmationTokens, DeviceAllowList, Guar
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
+from nuki_mcp.shared_state import SharedState, memory_shared_state
 from nuki_mcp.tools import account, actions, advanced, audit, auths, config, devices, logs, webhooks
 from nuki_mcp.tools.writes import WriteRecordingServer
 
@@ -63,9 +64,14 @@ def create_server(
     transport: httpx2.AsyncBaseTransport | None = None,
     *,
     clock: Clock | None = None,
+    shared: SharedState | None = None,
 ) -> MCPServer[AppState]:
-    """Build the MCP server. `transport` and `clock` let tests and `--demo` run without a network."""
+    """Build the MCP server. `transport` and `clock` let tests and `--demo` run without a network.
+
+    `shared`: state every replica shares (NUKI_MCP_REDIS_URL); without it, this process's memory.
+    """
     clock = clock or SystemClock()
+    shared = shared or memory_shared_state(clock)
     token = _token(settings)
     if transport is None and settings.demo:
         from nuki_mcp.demo import NukiSimulator
@@ -80,7 +86,12 @@ def create_server(
         read_only=settings.read_only,
         confirm=settings.confirm,
         allow_list=DeviceAllowList(settings.devices),
-        tokens=ConfirmationTokens(clock=clock, ttl_s=settings.confirmation_ttl_s),
+        tokens=ConfirmationTokens(
+            clock=clock,
+            ttl_s=settings.confirmation_ttl_s,
+            secret=shared.secret("confirmation-tokens"),
+            used=shared.single_use,
+        ),
         questions=QuestionTimes(clock=clock, ttl_s=settings.confirmation_ttl_s),
         audit=audit,
     )
@@ -98,7 +109,9 @@ def create_server(
             finally:
                 holder.state = None
 
-    server = NukiServer(settings, lifespan)
+    # Replicas unseal each other's MRTR request_state only with one key ring (and the same server name).
+    state_keys = None if shared.where == "memory" else [shared.secret("request-state")]
+    server = NukiServer(settings, lifespan, request_state_keys=state_keys)
     for name, register in TOOLSETS.items():
         if name in settings.toolsets:
             register(server, settings)
@@ -116,7 +129,10 @@ class NukiServer(WriteRecordingServer):
     """
 
     def __init__(
-        self, settings: Settings, lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]]
+        self,
+        settings: Settings,
+        lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]],
+        request_state_keys: list[bytes] | None = None,
     ) -> None:
         super().__init__(
             SERVER_NAME,
@@ -126,7 +142,9 @@ class NukiServer(WriteRecordingServer):
             lifespan=lifespan,
             # An elicitation answered on the 2026-07-28 era comes back in a retry carrying this sealed state;
             # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
-            request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
+            request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s)
+            if request_state_keys is None
+            else RequestStateSecurity(keys=request_state_keys, ttl=settings.confirmation_ttl_s),
         )
         self._nuki_settings = settings
         self._hidden_writes: frozenset[str] | None = None
