@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ENROL_TIMEOUT_S,
         help=f"give up after S seconds without an enrolment (default {DEFAULT_ENROL_TIMEOUT_S:g})",
     )
+    add.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="for a remote server: print a one-time enrolment link on that URL (valid 10 minutes) instead",
+    )
     commands.add_parser("list", help="show the enrolled passkeys")
     remove = commands.add_parser("remove", help="remove an enrolled passkey")
     remove.add_argument("credential_id", metavar="ID", help="its credential id, as `nuki-mcp passkey list` shows it")
@@ -94,6 +99,9 @@ def passkey_main(argv: Sequence[str]) -> int:
         name: object = namespace.name
         timeout: object = namespace.timeout
         label = name.strip() if isinstance(name, str) and name.strip() else socket.gethostname() or "passkey"
+        public_url: object = namespace.public_url
+        if isinstance(public_url, str):
+            return _enrolment_link(public_url, label)
         return _add(store, label, timeout if isinstance(timeout, float) else DEFAULT_ENROL_TIMEOUT_S)
     except PasskeyError as exc:
         _fail(str(exc))
@@ -153,6 +161,43 @@ def _add(store: PasskeyStore, label: str, timeout: float) -> int:
         )
         return EXIT_FAILED
     _say(f"Added the passkey {enrolment.enrolled.label!r} ({enrolment.enrolled.credential_id}).")
+    return EXIT_OK
+
+
+def _enrolment_link(raw_url: str, label: str) -> int:
+    """Print a one-time link that enrols a passkey on the remote server at `raw_url` (stdout: the link only)."""
+    import os
+
+    from nuki_mcp.approvals.passkeys import default_state_dir
+    from nuki_mcp.clock import SystemClock
+    from nuki_mcp.config import load_settings
+    from nuki_mcp.remote.signin import ENROL_LINK_TTL_S, EnrolmentLinks, file_secret
+
+    try:
+        settings = load_settings({**os.environ, "NUKI_MCP_PUBLIC_URL": raw_url, "NUKI_API_TOKEN": "unused"})
+    except SettingsError as exc:
+        _fail(str(exc).replace("NUKI_MCP_PUBLIC_URL", "--public-url"))
+        return EXIT_USAGE
+    public_url = settings.public_url or raw_url
+    if settings.redis_url is not None:
+        import redis
+
+        from nuki_mcp.shared_state.redis_state import redis_shared_state
+
+        try:
+            secret = redis_shared_state(settings.redis_url.get_secret_value()).secret("enrolment-links")
+        except redis.RedisError as exc:
+            _fail(f"Cannot reach Redis ({exc}); check NUKI_MCP_REDIS_URL, the server's shared state.")
+            return EXIT_FAILED
+    else:
+        secret = file_secret(default_state_dir())
+    link = EnrolmentLinks(secret, SystemClock()).issue(public_url, label)
+    _say(
+        f"Open this link on the phone or computer whose passkey should sign in to {public_url} "
+        f"(it works once, for {ENROL_LINK_TTL_S // 60} minutes):"
+    )
+    sys.stdout.write(link + "\n")
+    sys.stdout.flush()
     return EXIT_OK
 
 
