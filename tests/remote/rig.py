@@ -94,8 +94,10 @@ def remote_replica(
     assert not thread.is_alive(), "uvicorn did not stop"
 
 
-def enrolment_link(replica: Replica, state_dir: Path, label: str = "test phone") -> str:
-    return EnrolmentLinks(file_secret(state_dir), replica.clock).issue(replica.public_url, label)
+def enrolment_link(replica: Replica, state_dir: Path, label: str = "test phone", secret: bytes | None = None) -> str:
+    """A link as `nuki-mcp passkey add --public-url` prints it (`secret`: the shared one, with Redis)."""
+    key = secret if secret is not None else file_secret(state_dir)
+    return EnrolmentLinks(key, replica.clock).issue(replica.public_url, label)
 
 
 async def enrol(http: httpx2.AsyncClient, link: str, passkey: SoftAuthenticator, origin: str) -> httpx2.Response:
