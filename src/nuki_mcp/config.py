@@ -54,6 +54,8 @@ class Settings(BaseModel):
     nuki_oauth_client_id: str | None = None
     nuki_oauth_client_secret: SecretStr | None = None
     forwarded_allow_ips: tuple[str, ...] = ()
+    user_budget: int = Field(default=600, ge=0)
+    account_budget: int = Field(default=1200, ge=0)
 
 
 class CliOverrides(BaseModel):
@@ -292,6 +294,16 @@ def _parse_ips(raw: str, name: str) -> tuple[str, ...]:
     return tuple(ips)
 
 
+def _parse_budget(raw: str, name: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(f"{name} must be a number of requests per minute (0: no limit), not {raw!r}.")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | None = None) -> Settings:
     """Build `Settings` from the environment and command-line flags, or raise `SettingsError`."""
     env = os.environ if env is None else env
@@ -326,6 +338,8 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
     public_url, public_url_name = pick(flags.public_url, "--public-url", "NUKI_MCP_PUBLIC_URL")
     forwarded, forwarded_name = pick(flags.forwarded_allow_ips, "--forwarded-allow-ips", "NUKI_MCP_FORWARDED_ALLOW_IPS")
     redis_url = env.get("NUKI_MCP_REDIS_URL", "").strip()
+    user_budget = env.get("NUKI_MCP_USER_BUDGET", "").strip()
+    account_budget = env.get("NUKI_MCP_ACCOUNT_BUDGET", "").strip()
     secret_key = env.get("NUKI_MCP_SECRET_KEY", "").strip()
     oauth_id = env.get("NUKI_OAUTH_CLIENT_ID", "").strip()
     oauth_secret = env.get("NUKI_OAUTH_CLIENT_SECRET", "").strip()
@@ -359,4 +373,6 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         nuki_oauth_client_id=oauth_id or None,
         nuki_oauth_client_secret=SecretStr(oauth_secret) if oauth_secret else None,
         forwarded_allow_ips=_parse_ips(forwarded, forwarded_name) if forwarded else (),
+        user_budget=_parse_budget(user_budget, "NUKI_MCP_USER_BUDGET") if user_budget else 600,
+        account_budget=_parse_budget(account_budget, "NUKI_MCP_ACCOUNT_BUDGET") if account_budget else 1200,
     )

@@ -65,6 +65,7 @@ def remote_replica(
     shared: SharedState | None = None,
     machine_token: str | None = None,
     redis_url: str | None = None,
+    user_budget: int = 600,
 ) -> Generator[Replica]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -76,6 +77,7 @@ def remote_replica(
             "public_url": url,
             "mcp_auth_token": SecretStr(machine_token) if machine_token else None,
             "redis_url": SecretStr(redis_url) if redis_url else None,
+            "user_budget": user_budget,
         }
     )
     clock = harness.clock

@@ -8,6 +8,7 @@ page, the owner signs in with the passkey, and the client trades the code (PKCE)
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -18,11 +19,11 @@ from mcp import Client
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
-from pydantic import AnyUrl
+from pydantic import AnyUrl, JsonValue
 
 from nuki_mcp.approvals.passkeys import PasskeyStore, default_state_dir
 from nuki_mcp.cli_passkey import passkey_main
-from nuki_mcp.remote.oauth import ACCESS_TOKEN_TTL_S
+from nuki_mcp.remote.oauth import ACCESS_TOKEN_TTL_S, NukiAuthProvider
 from nuki_mcp.shared_state import memory_shared_state
 from tests.remote.rig import (
     REDIRECT_URI,
@@ -344,3 +345,50 @@ async def test_the_machine_token_still_works_beside_oauth(harness: Harness, stat
         async with httpx2.AsyncClient(base_url=running.base, timeout=20) as http:
             assert await _mcp_status(http, "m" * 40) != 401
             assert await _mcp_status(http, "m" * 39) == 401
+
+
+async def test_a_user_over_the_rate_budget_gets_429_until_the_window_passes(harness: Harness, state_dir: Path) -> None:
+    with remote_replica(harness, machine_token="m" * 40, user_budget=3) as running:
+        async with httpx2.AsyncClient(base_url=running.base, timeout=20) as http:
+            statuses = [await _mcp_status(http, "m" * 40) for _ in range(4)]
+            assert statuses[:3] != [429] * 3
+            assert statuses[3] == 429
+            harness.clock.advance(61)
+            assert await _mcp_status(http, "m" * 40) != 429
+
+
+async def test_an_https_public_url_gets_hsts_and_its_host_name_is_accepted(harness: Harness, state_dir: Path) -> None:
+    with remote_replica(harness, public_url="https://nuki.example.test") as running:
+        async with httpx2.AsyncClient(base_url=running.base, timeout=20) as http:
+            answer = await http.get("/.well-known/oauth-protected-resource/mcp", headers={"Host": "nuki.example.test"})
+            assert answer.status_code == 200
+            assert answer.json()["resource"] == "https://nuki.example.test/mcp"
+            assert answer.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_a_client_id_metadata_document_names_a_client_without_registration(harness: Harness) -> None:
+    url = "https://agent.example.test/oauth/client.json"
+    documents: dict[str, dict[str, JsonValue]] = {
+        url: {"client_id": url, "client_name": "CIMD agent", "redirect_uris": [REDIRECT_URI]},
+        "https://agent.example.test/other.json": {"client_id": "https://elsewhere.test/x", "redirect_uris": []},
+    }
+
+    async def fetch(address: str) -> bytes | None:
+        document = documents.get(address)
+        return json.dumps(document).encode() if document is not None else None
+
+    provider = NukiAuthProvider(
+        kv=memory_shared_state(harness.clock).kv,
+        clock=harness.clock,
+        issuer="https://nuki.example.test",
+        resource="https://nuki.example.test/mcp",
+        fetch_document=fetch,
+    )
+    client = await provider.get_client(url)
+    assert client is not None
+    assert client.client_name == "CIMD agent"
+    assert client.token_endpoint_auth_method == "none"
+    assert [str(u) for u in client.redirect_uris or []] == [REDIRECT_URI]
+    # A document whose client_id is not its own URL, or a URL with no document, names no client.
+    assert await provider.get_client("https://agent.example.test/other.json") is None
+    assert await provider.get_client("https://agent.example.test/missing.json") is None

@@ -51,8 +51,6 @@ from nuki_mcp.shared_state.base import RateBudget, SharedState
 
 MCP_PATH: Final = "/mcp"
 MAX_MCP_BODY_BYTES: Final = 1024 * 1024
-USER_BUDGET_PER_MINUTE: Final = 120
-ACCOUNT_BUDGET_PER_MINUTE: Final = 300
 HSTS: Final = "max-age=31536000; includeSubDomains"
 # RFC 8414/9207 compare issuers as strings: keep `https://host` without the trailing slash pydantic adds.
 _URL: Final = TypeAdapter(AnyHttpUrl, config=ConfigDict(url_preserve_empty_path=True))
@@ -88,24 +86,24 @@ class HostGate:
 
 
 class BudgetGate:
-    """429 when the signed-in user, or the Nuki account everyone shares, spent this minute's budget."""
+    """429 when the signed-in user, or the Nuki account everyone shares, spent this minute's budget (0: none)."""
 
-    def __init__(self, app: ASGIApp, budget: RateBudget, account: str) -> None:
+    def __init__(self, app: ASGIApp, budget: RateBudget, account: str, *, per_user: int, per_account: int) -> None:
         self._app = app
         self._budget = budget
         self._account = account
+        self._per_user = per_user
+        self._per_account = per_account
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
         if scope["type"] == "http" and scope.get("method") == "POST" and isinstance(user, AuthenticatedUser):
             token = user.access_token
             who = f"user:{token.client_id}:{token.subject or ''}"
-            if not await self._budget.spend(who, USER_BUDGET_PER_MINUTE, 60.0):
-                await _too_many(
-                    f"You sent more than {USER_BUDGET_PER_MINUTE} requests this minute", scope, receive, send
-                )
+            if self._per_user and not await self._budget.spend(who, self._per_user, 60.0):
+                await _too_many(f"You sent more than {self._per_user} requests this minute", scope, receive, send)
                 return
-            if not await self._budget.spend(self._account, ACCOUNT_BUDGET_PER_MINUTE, 60.0):
+            if self._per_account and not await self._budget.spend(self._account, self._per_account, 60.0):
                 await _too_many("The Nuki account's shared budget for this minute is spent", scope, receive, send)
                 return
         await self._app(scope, receive, send)
@@ -145,9 +143,9 @@ def build_remote_app(
     if public_url is None:
         raise ValueError("remote mode needs a public URL")
     resource = public_url + MCP_PATH
-    provider = NukiAuthProvider(
-        kv=shared.kv, clock=clock, issuer=public_url, resource=resource, fetch_document=fetch_document
-    )
+    provider = NukiAuthProvider(kv=shared.kv, clock=clock, issuer=public_url, resource=resource)
+    if fetch_document is not None:
+        provider.fetch_document = fetch_document
     machine = settings.mcp_auth_token.get_secret_value() if settings.mcp_auth_token is not None else None
     verifier = RemoteTokenVerifier(provider, machine)
     hosts = _allowed_hosts(public_url, settings, loopback_port)
@@ -191,7 +189,9 @@ def build_remote_app(
     token = settings.api_token.get_secret_value() if settings.api_token is not None else "demo"
     account = "nuki:" + hashlib.sha256(token.encode()).hexdigest()[:16]
     guarded_mcp = RequireAuthMiddleware(
-        BudgetGate(mcp_app, shared.budget, account), [SCOPE], build_resource_metadata_url(AnyHttpUrl(resource))
+        BudgetGate(mcp_app, shared.budget, account, per_user=settings.user_budget, per_account=settings.account_budget),
+        [SCOPE],
+        build_resource_metadata_url(AnyHttpUrl(resource)),
     )
     routes.append(Route(MCP_PATH, endpoint=guarded_mcp))
 

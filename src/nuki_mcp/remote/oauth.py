@@ -45,6 +45,29 @@ MAX_METADATA_DOCUMENT_BYTES: Final = 16 * 1024
 DocumentFetcher = Callable[[str], Awaitable[bytes | None]]
 
 
+async def fetch_metadata_document(url: str) -> bytes | None:
+    """GET a client's metadata document: https only, no redirects, 5 s, at most 16 KiB; None on any failure."""
+    import httpx2
+
+    if not url.startswith("https://"):
+        return None
+    try:
+        async with (
+            httpx2.AsyncClient(timeout=5.0, follow_redirects=False) as http,
+            http.stream("GET", url, headers={"Accept": "application/json"}) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_METADATA_DOCUMENT_BYTES:
+                    return None
+            return body
+    except httpx2.HTTPError:
+        return None
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -84,7 +107,7 @@ class NukiAuthProvider:
     clock: Clock
     issuer: str
     resource: str
-    fetch_document: DocumentFetcher | None = None
+    fetch_document: DocumentFetcher | None = fetch_metadata_document
 
     # --- clients -------------------------------------------------------------------------------------
 
