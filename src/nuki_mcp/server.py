@@ -77,7 +77,7 @@ def create_server(
         from nuki_mcp.demo import NukiSimulator
 
         transport = NukiSimulator(clock=clock).transport()
-    audit = AuditTrail(settings.audit_log, clock)
+    audit = (shared.audit_trail or AuditTrail)(settings.audit_log, clock)
     try:
         audit.check_writable()
     except Exception as exc:

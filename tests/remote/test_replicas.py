@@ -14,9 +14,11 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from pydantic import JsonValue, TypeAdapter
 
 from nuki_mcp.approvals.passkeys import default_state_dir
-from nuki_mcp.shared_state.redis_state import redis_shared_state
+from nuki_mcp.shared_state.audit_stream import STREAM
+from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
 from tests.remote.rig import Replica, enrol, enrolment_link, now_clock, remote_replica, tokens
 from tests.remote.soft_authenticator import SoftAuthenticator
@@ -103,3 +105,17 @@ async def test_20_concurrent_redemptions_of_one_confirmation_token_across_both_r
     assert outcomes.count("done") == 1
     assert outcomes.count("error") == 19
     assert len(harness.sim.writes()) == 2
+    # Every audit line of both replicas is also in one Redis stream.
+    streamed = sorted((str(line["id"]), str(line["event"])) for line in _stream_lines(redis_server))
+    local = sorted((str(line["id"]), str(line["event"])) for line in harness.audit_lines())
+    assert streamed == local
+    assert len(local) >= 22
+
+
+def _stream_lines(redis_server: RedisServer) -> list[dict[str, JsonValue]]:
+    entries = _ENTRIES.validate_python(sync_client(redis_server.url).xrange(STREAM))
+    return [_LINE.validate_json(fields[b"line"]) for _, fields in entries]
+
+
+_LINE = TypeAdapter(dict[str, JsonValue])
+_ENTRIES = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])

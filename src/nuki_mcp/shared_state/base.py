@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from nuki_mcp.clock import Clock
+
+if TYPE_CHECKING:  # guard.py imports this module
+    from nuki_mcp.guard import AuditTrail
 
 
 class SingleUse(Protocol):
@@ -60,6 +64,8 @@ class SharedState:
     budget: RateBudget
     secret: SecretSource
     close: Callable[[], None] = field(default=lambda: None)
+    # Builds the audit trail: the local JSONL file, and with Redis also a copy of each line in a stream.
+    audit_trail: Callable[[Path | None, Clock], AuditTrail] | None = None
 
 
 class MemorySingleUse:

@@ -7,13 +7,18 @@ first-writer-wins, `GETDEL` for takes, `INCR` for budgets; nothing is read, deci
 from __future__ import annotations
 
 import secrets
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.asyncio as aioredis
 
+from nuki_mcp.clock import Clock
 from nuki_mcp.shared_state.base import SharedState
+
+if TYPE_CHECKING:
+    from nuki_mcp.guard import AuditTrail
 
 PREFIX: Final = "nuki-mcp:"
 
@@ -117,6 +122,11 @@ def redis_shared_state(url: str) -> SharedState:
     def close() -> None:
         blocking.close()
 
+    def audit_trail(path: Path | None, clock: Clock) -> AuditTrail:
+        from nuki_mcp.shared_state.audit_stream import StreamedAuditTrail
+
+        return StreamedAuditTrail(path, clock, blocking)
+
     return SharedState(
         where=redacted(url),
         single_use=RedisSingleUse(blocking),
@@ -124,4 +134,5 @@ def redis_shared_state(url: str) -> SharedState:
         budget=RedisRateBudget(shared),
         secret=RedisSecrets(blocking),
         close=close,
+        audit_trail=audit_trail,
     )
