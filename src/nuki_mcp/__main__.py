@@ -225,6 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse_args(argv)
         settings = load_settings(flags=args.overrides)
+        if settings.nuki_oauth_client_id is not None:
+            raise SettingsError(
+                "Per-user Nuki sign-in (NUKI_OAUTH_CLIENT_ID) is not available in this version yet; unset "
+                "NUKI_OAUTH_CLIENT_ID and NUKI_OAUTH_CLIENT_SECRET and give the owner's NUKI_API_TOKEN."
+            )
         if args.command == "serve" and settings.confirm == "passkey":
             from nuki_mcp.cli_passkey import check_passkey_enrolled
 

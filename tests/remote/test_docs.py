@@ -64,3 +64,17 @@ def test_remote_settings_are_read_and_bad_ones_are_one_line_errors() -> None:
     for extra, words in bad:
         with pytest.raises(SettingsError, match=words):
             load_settings({"NUKI_API_TOKEN": "t" * 20, **extra})
+
+
+def test_per_user_nuki_sign_in_is_refused_in_one_line_until_it_exists(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nuki_mcp.__main__ import main
+
+    monkeypatch.setenv("NUKI_OAUTH_CLIENT_ID", "id")
+    monkeypatch.setenv("NUKI_OAUTH_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("NUKI_MCP_SECRET_KEY", "A" * 43 + "=")
+    assert main(["--demo", "--transport", "http"]) == 2
+    error = capsys.readouterr().err
+    assert "not available in this version yet" in error
+    assert len(error.strip().splitlines()) == 1
