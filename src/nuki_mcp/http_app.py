@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # importing `mcp` takes seconds; the CLI reports bad flags wi
     from mcp.server.mcpserver import MCPServer
     from mcp.server.transport_security import TransportSecuritySettings
 
+    from nuki_mcp.approvals.service import PasskeyApprovals
     from nuki_mcp.clock import Clock
     from nuki_mcp.context import AppState
     from nuki_mcp.shared_state import SharedState
@@ -143,10 +144,12 @@ def build_http_app(
     shared: SharedState | None = None,
     clock: Clock | None = None,
     port: int | None = None,
+    approvals: PasskeyApprovals | None = None,
 ) -> ASGIApp:
     """The ASGI app to serve with uvicorn; raises `SettingsError` for an unsafe non-loopback bind.
 
-    With `settings.public_url`: remote mode (OAuth for MCP clients, passkey sign-in), with `shared` state.
+    With `settings.public_url`: remote mode (OAuth for MCP clients, passkey sign-in), with `shared` state;
+    `approvals` (NUKI_CONFIRM=passkey) then has its approval pages served by the same app.
     """
     check_http_settings(settings, host)
     if settings.public_url is not None:
@@ -166,6 +169,7 @@ def build_http_app(
             enrolment_secret=enrolment_secret(settings, shared, state_dir),
             clock=clock,
             loopback_port=port if is_loopback(host) else None,
+            approval_routes=approvals.routes(port or 0) if approvals is not None else (),
         )
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,

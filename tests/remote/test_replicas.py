@@ -14,9 +14,11 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from pydantic import JsonValue, TypeAdapter
+from pydantic import JsonValue, SecretStr, TypeAdapter
 
 from nuki_mcp.approvals.passkeys import default_state_dir
+from nuki_mcp.approvals.service import PasskeyApprovals
+from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRefused, ApprovalRequest, approval_binding
 from nuki_mcp.shared_state.audit_stream import STREAM
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
@@ -119,3 +121,52 @@ def _stream_lines(redis_server: RedisServer) -> list[dict[str, JsonValue]]:
 
 _LINE = TypeAdapter(dict[str, JsonValue])
 _ENTRIES = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])
+
+
+async def test_an_approval_asked_for_on_one_replica_is_approved_on_the_other_replicas_page_and_used_once(
+    harness: Harness, redis_server: RedisServer
+) -> None:
+    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
+    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a:
+        settings = harness.settings().model_copy(
+            update={"public_url": a.public_url, "redis_url": SecretStr(redis_server.url), "confirm": "passkey"}
+        )
+        on_a = PasskeyApprovals.from_settings(settings, harness.clock)
+        on_b = PasskeyApprovals.from_settings(settings, harness.clock)
+        with remote_replica(
+            harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url, approvals=on_b
+        ) as b:  # fmt: skip
+            owner = SoftAuthenticator()
+            secret = b_state.secret("enrolment-links")
+            async with httpx2.AsyncClient(base_url=b.base, timeout=20) as to_b:
+                link = enrolment_link(a, default_state_dir(), secret=secret).removeprefix(a.public_url)
+                assert (await enrol(to_b, link, owner, a.public_url)).status_code == 200
+                # The write path on A asks for an approval; its link names the public URL.
+                approval = await on_a.request(UNLOCK)
+                assert on_a.url(approval.id) == f"{a.public_url}/approve/{approval.id}"
+                page = await to_b.get(f"/approve/{approval.id}")
+                assert page.status_code == 200
+                assert "Front Door" in page.text
+                headers = {"Origin": a.public_url, "Content-Type": "application/json"}
+                options = await to_b.post(f"/approve/{approval.id}/options", headers=headers, content=b"{}")
+                assert options.status_code == 200, options.text
+                answer = owner.sign(options.text, a.public_url)
+                verified = await to_b.post(f"/approve/{approval.id}/verify", headers=headers, content=answer)
+                assert verified.status_code == 200, verified.text
+            decided = await on_a.wait(approval.id, 5)
+            assert decided is not None
+            assert decided.state == "granted"
+            assert (await on_a.redeem(approval.id, UNLOCK.binding)).state == "redeemed"
+            # Another replica's service (its own Redis connections, as in another process) sees it used up.
+            with pytest.raises(ApprovalRefused, match="already used"):
+                await PasskeyApprovals.from_settings(settings, harness.clock).redeem(approval.id, UNLOCK.binding)
+    a_state.close()
+    b_state.close()
+
+
+UNLOCK = ApprovalRequest(
+    tool="unlock_smartlock",
+    devices=(ApprovalDevice(17001, "Front Door"),),
+    binding=approval_binding("unlock_smartlock", [17001], {"smartlock_id": 17001}),
+    summary="Unlock 'Front Door' (id 17001).",
+)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -135,6 +135,7 @@ def build_remote_app(
     clock: Clock,
     loopback_port: int | None = None,
     fetch_document: DocumentFetcher | None = None,
+    approval_routes: Sequence[BaseRoute] = (),
 ) -> ASGIApp:
     """The app for `settings.public_url`; `loopback_port`: also answer on loopback names at that port."""
     from mcp.server.transport_security import TransportSecuritySettings
@@ -186,6 +187,7 @@ def build_remote_app(
         public_url=public_url,
     )
     routes += signin.routes()
+    routes += approval_routes  # passkey approvals (PasskeyApprovals.routes), on the public URL too
     token = settings.api_token.get_secret_value() if settings.api_token is not None else "demo"
     account = "nuki:" + hashlib.sha256(token.encode()).hexdigest()[:16]
     guarded_mcp = RequireAuthMiddleware(
