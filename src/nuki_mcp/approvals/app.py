@@ -33,7 +33,6 @@ from nuki_mcp.approvals.passkeys import (
     RP_ID,
     PasskeyError,
     PasskeyRegistry,
-    PasskeyStore,
     StoredPasskey,
     authentication_options,
     origin_of,
@@ -56,7 +55,7 @@ class Enrolment:
     """One run of `nuki-mcp passkey add`: the label, the open challenge, and whether it is done."""
 
     label: str
-    passkeys: PasskeyStore
+    passkeys: PasskeyRegistry
     challenge: bytes | None = field(default=None, repr=False)
     enrolled: StoredPasskey | None = None
     done: anyio.Event = field(default_factory=anyio.Event)
