@@ -174,6 +174,8 @@ class ConfirmationTokens:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     # Used nonces: this process's memory by default; shared (Redis) when replicas share one `secret`.
     used: SingleUse | None = field(default=None, repr=False)
+    # Replicas on several machines share no monotonic clock: expiries are then wall-clock times.
+    wall_clock: bool = False
 
     def __post_init__(self) -> None:
         if self.used is None:
@@ -181,7 +183,7 @@ class ConfirmationTokens:
 
     def issue(self, binding: str) -> IssuedToken:
         nonce = secrets.token_urlsafe(12)
-        expires_ms = int((self.clock.monotonic() + self.ttl_s) * 1000)
+        expires_ms = int((self._now() + self.ttl_s) * 1000)
         mac = self._mac(nonce, expires_ms, binding)
         return IssuedToken(token=f"{nonce}.{expires_ms}.{mac}", expires_in_s=int(self.ttl_s))
 
@@ -200,7 +202,7 @@ class ConfirmationTokens:
                 "device or set of arguments, or it was altered); call the tool again without "
                 "confirmation_token to get a token for exactly this call."
             )
-        left_s = expires_ms / 1000 - self.clock.monotonic()
+        left_s = expires_ms / 1000 - self._now()
         # One atomic claim: of concurrent redemptions (in any replica) exactly one gets past here.
         if self.used is None or not self.used.claim(nonce, max(left_s, 1.0)):
             raise GuardRefusal(
@@ -217,6 +219,9 @@ class ConfirmationTokens:
         """Make a redeemed token usable again (until it expires): the write it confirmed was not done."""
         if self.used is not None:
             self.used.release(token.strip().split(".")[0])
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp() if self.wall_clock else self.clock.monotonic()
 
     def _mac(self, nonce: str, expires_ms: int, binding: str) -> str:
         message = f"{nonce}.{expires_ms}.{binding}".encode()

@@ -91,6 +91,7 @@ def create_server(
             ttl_s=settings.confirmation_ttl_s,
             secret=shared.secret("confirmation-tokens"),
             used=shared.single_use,
+            wall_clock=shared.where != "memory",
         ),
         questions=QuestionTimes(clock=clock, ttl_s=settings.confirmation_ttl_s),
         audit=audit,

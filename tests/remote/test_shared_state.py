@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import anyio
 import pytest
@@ -188,3 +189,24 @@ async def test_an_overdue_approval_is_expired_on_every_replica_with_one_audit_ev
     with pytest.raises(ApprovalRefused) as unknown:
         await a.redeem("not-an-id", BINDING)
     assert unknown.value.reason == "unknown"
+
+
+def test_with_shared_state_a_token_expires_on_the_wall_clock_which_every_machine_shares() -> None:
+    issuing = ManualClock()
+    # Another machine, same wall time, booted a day earlier: its monotonic clock is a day ahead.
+    redeeming = ManualClock(start=issuing.now() - timedelta(days=1))
+    redeeming.advance(86_400)
+    state = memory_shared_state(issuing)
+
+    def tokens(clock: ManualClock, *, wall_clock: bool) -> ConfirmationTokens:
+        return ConfirmationTokens(clock=clock, secret=b"k" * 32, used=state.single_use, wall_clock=wall_clock)
+
+    token = tokens(issuing, wall_clock=True).issue("lock 1").token
+    tokens(redeeming, wall_clock=True).redeem("lock 1", token)
+    monotonic_token = tokens(issuing, wall_clock=False).issue("lock 2").token
+    with pytest.raises(GuardRefusal, match="expired"):
+        tokens(redeeming, wall_clock=False).redeem("lock 2", monotonic_token)
+    late = tokens(issuing, wall_clock=True).issue("lock 3").token
+    redeeming.advance(121)
+    with pytest.raises(GuardRefusal, match="expired"):
+        tokens(redeeming, wall_clock=True).redeem("lock 3", late)
