@@ -3,17 +3,29 @@ cannot reach is one line and exit code 2."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from pydantic import JsonValue, TypeAdapter
 
+from nuki_mcp.shared_state.audit_stream import STREAM
+from nuki_mcp.shared_state.redis_state import sync_client
 from tests.remote.redis_rig import RedisServer
 
 DEADLINE_S = 60.0
+pytestmark = pytest.mark.anyio
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -85,3 +97,79 @@ def test_the_public_url_flag_starts_remote_mode_with_shared_state_in_redis(
     finally:
         process.terminate()
         process.wait(timeout=DEADLINE_S)
+
+
+@dataclass
+class Killable:
+    process: subprocess.Popen[str]
+    port: int
+    audit: Path
+    token: str
+
+
+@pytest.fixture
+def killable(tmp_path: Path, redis_server: RedisServer) -> Iterator[Killable]:
+    """A replica process (confirmation off, machine token), ready when the fixture returns."""
+    port = _free_port()
+    audit = tmp_path / "audit.jsonl"
+    token = "k" * 40
+    env = _env(
+        tmp_path,
+        NUKI_MCP_REDIS_URL=redis_server.url,
+        NUKI_MCP_AUTH_TOKEN=token,
+        NUKI_CONFIRM="off",
+        NUKI_AUDIT_LOG=str(audit),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nuki_mcp", "--demo", "--transport", "http", "--port", str(port)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Serving MCP over Streamable HTTP" in line:
+                break
+        yield Killable(process, port, audit, token)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=DEADLINE_S)
+
+
+async def test_a_replica_killed_mid_write_has_its_attempt_line_in_its_file_and_in_the_shared_stream(
+    killable: Killable, redis_server: RedisServer
+) -> None:
+    redis = sync_client(redis_server.url)
+    headers = {"Authorization": f"Bearer {killable.token}"}
+
+    async def unlock(client: Client) -> None:
+        with contextlib.suppress(httpx2.HTTPError, MCPError):  # the replica dies under it
+            await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
+
+    seen: object = None
+    with contextlib.suppress(httpx2.HTTPError, MCPError, ExceptionGroup):
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=DEADLINE_S) as http,
+            Client(streamable_http_client(f"http://127.0.0.1:{killable.port}/mcp", http_client=http)) as client,
+            anyio.create_task_group() as group,
+        ):
+            group.start_soon(unlock, client)
+            # Wait (in Redis, not on a timer) for the attempt line, then kill the replica at once.
+            seen = await anyio.to_thread.run_sync(lambda: redis.xread({STREAM: "0"}, block=int(DEADLINE_S * 1000)))
+            killable.process.kill()
+            group.cancel_scope.cancel()
+    assert seen, "no audit line reached the stream"
+    assert killable.process.wait(timeout=DEADLINE_S) != 0  # killed, not finished
+    local = [_LINE.validate_json(line) for line in killable.audit.read_text().splitlines() if line.strip()]
+    entries = _ENTRIES.validate_python(redis.xrange(STREAM))
+    streamed = [_LINE.validate_json(fields[b"line"]) for _, fields in entries]
+    assert [line["event"] for line in local][:1] == ["attempt"]
+    assert [(line["id"], line["event"]) for line in streamed] == [(line["id"], line["event"]) for line in local]
+
+
+_LINE = TypeAdapter(dict[str, JsonValue])
+_ENTRIES = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])
