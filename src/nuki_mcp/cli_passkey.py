@@ -9,6 +9,7 @@ files are one line and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 import webbrowser
@@ -21,7 +22,7 @@ import anyio
 from nuki_mcp.config import SettingsError
 
 if TYPE_CHECKING:
-    from nuki_mcp.approvals.passkeys import PasskeyStore
+    from nuki_mcp.approvals.passkeys import PasskeyRegistry
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -89,7 +90,13 @@ def passkey_main(argv: Sequence[str]) -> int:
     except _UsageError as exc:
         _fail(str(exc))
         return EXIT_USAGE
-    store = PasskeyStore(default_state_dir())
+    store: PasskeyRegistry = PasskeyStore(default_state_dir())
+    redis_url = os.environ.get("NUKI_MCP_REDIS_URL", "").strip()
+    if redis_url:  # replicas keep the owner's passkeys in their shared Redis
+        from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+        from nuki_mcp.shared_state.redis_state import sync_client
+
+        store = RedisPasskeyStore(sync_client(redis_url))
     action = str(namespace.action)
     try:
         if action == "list":
@@ -108,13 +115,20 @@ def passkey_main(argv: Sequence[str]) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except Exception as exc:
+        import redis
+
+        if not isinstance(exc, redis.RedisError):
+            raise
+        _fail(f"Cannot reach Redis ({exc}); check NUKI_MCP_REDIS_URL, where the replicas keep the passkeys.")
+        return EXIT_FAILED
 
 
 def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "never"
 
 
-def _list(store: PasskeyStore) -> int:
+def _list(store: PasskeyRegistry) -> int:
     passkeys = store.enrolled()
     if not passkeys:
         _say("No passkey is enrolled; add one with `nuki-mcp passkey add`.")
@@ -128,7 +142,7 @@ def _list(store: PasskeyStore) -> int:
     return EXIT_OK
 
 
-def _remove(store: PasskeyStore, credential_id: str) -> int:
+def _remove(store: PasskeyRegistry, credential_id: str) -> int:
     passkey = next((p for p in store.enrolled() if p.credential_id == credential_id), None)
     if passkey is None or not store.remove(credential_id):
         _fail(f"No enrolled passkey has the id {credential_id!r}; `nuki-mcp passkey list` shows the ids.")
@@ -137,7 +151,7 @@ def _remove(store: PasskeyStore, credential_id: str) -> int:
     return EXIT_OK
 
 
-def _add(store: PasskeyStore, label: str, timeout: float) -> int:
+def _add(store: PasskeyRegistry, label: str, timeout: float) -> int:
     from nuki_mcp.approvals.app import Enrolment, LoopbackServer, build_approval_app
     from nuki_mcp.clock import SystemClock
 
@@ -166,8 +180,6 @@ def _add(store: PasskeyStore, label: str, timeout: float) -> int:
 
 def _enrolment_link(raw_url: str, label: str) -> int:
     """Print a one-time link that enrols a passkey on the remote server at `raw_url` (stdout: the link only)."""
-    import os
-
     from nuki_mcp.approvals.passkeys import default_state_dir
     from nuki_mcp.clock import SystemClock
     from nuki_mcp.config import load_settings

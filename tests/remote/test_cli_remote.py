@@ -173,3 +173,26 @@ async def test_a_replica_killed_mid_write_has_its_attempt_line_in_its_file_and_i
 
 _LINE = TypeAdapter(dict[str, JsonValue])
 _ENTRIES = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])
+
+
+def test_passkey_list_reads_the_replicas_passkeys_from_redis(
+    tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from nuki_mcp.approvals.passkeys import StoredPasskey
+    from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+    from nuki_mcp.cli_passkey import passkey_main
+
+    RedisPasskeyStore(sync_client(redis_server.url)).add(
+        StoredPasskey(credential_id="cred-1", public_key="pk", sign_count=0, label="phone", created=datetime.now(UTC))
+    )
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("NUKI_MCP_REDIS_URL", redis_server.url)
+    assert passkey_main(["list"]) == 0
+    assert "cred-1" in capsys.readouterr().out
+    assert passkey_main(["remove", "cred-1"]) == 0
+    assert RedisPasskeyStore(sync_client(redis_server.url)).enrolled() == []
+    monkeypatch.setenv("NUKI_MCP_REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    assert passkey_main(["list"]) == 1
+    assert "Cannot reach Redis" in capsys.readouterr().err
