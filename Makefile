@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks browser mutation
+.PHONY: install lint typecheck test demo bench clean node-tools conformance inspector mcp-checks browser mutation redis
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,11 @@ browser: $(STAMP)
 	$(BIN)/python -m scripts.browser
 	$(BIN)/python -m scripts.ext_apps_host
 
-test: lint typecheck mcp-checks browser
+# A redis-server for the shared-state tests: on PATH, or Debian's redis-server through apt (root).
+redis: $(STAMP)
+	$(BIN)/python -m scripts.redis
+
+test: lint typecheck mcp-checks browser redis
 	$(BIN)/python -m pytest
 
 # `make demo PORT=8123` when 8000 is taken.

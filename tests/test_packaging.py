@@ -48,7 +48,8 @@ def test_server_json_marks_the_api_token_secret_and_required() -> None:
     variables = {v["name"]: v for v in SERVER_JSON["packages"][0]["environmentVariables"]}
     assert variables["NUKI_API_TOKEN"]["isSecret"] is True
     assert variables["NUKI_API_TOKEN"]["isRequired"] is True
-    assert all(not v["isSecret"] for name, v in variables.items() if name != "NUKI_API_TOKEN")
+    secrets = {"NUKI_API_TOKEN", "NUKI_MCP_REDIS_URL", "NUKI_MCP_SECRET_KEY", "NUKI_OAUTH_CLIENT_SECRET"}
+    assert {name for name, v in variables.items() if v["isSecret"]} == secrets
 
 
 def test_every_setting_the_server_reads_is_documented_in_the_readme_and_server_json() -> None:

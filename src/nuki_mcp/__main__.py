@@ -36,6 +36,7 @@ from nuki_mcp.http_app import (
 
 if TYPE_CHECKING:
     from nuki_mcp.nuki.client import NukiClient
+    from nuki_mcp.shared_state import SharedState
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -119,6 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="host names clients use to reach a non-loopback bind (NUKI_MCP_ALLOWED_HOSTS)",
     )
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="remote mode: the https URL clients reach this server at; OAuth sign-in (NUKI_MCP_PUBLIC_URL)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        metavar="LIST",
+        default=argparse.SUPPRESS,
+        help="reverse proxies whose X-Forwarded-* headers are trusted (NUKI_MCP_FORWARDED_ALLOW_IPS)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="{check,audit,passkey}")
     check = commands.add_parser(
         "check",
@@ -186,6 +199,8 @@ def parse_args(argv: Sequence[str] | None = None) -> CliArgs:
             allowed_hosts=text("allowed_hosts"),
             approval_port=text("approval_port"),
             approval_wait=text("approval_wait"),
+            public_url=text("public_url"),
+            forwarded_allow_ips=text("forwarded_allow_ips"),
             demo=flag("demo"),
         ),
         json_output=flag("json_output"),
@@ -211,6 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse_args(argv)
         settings = load_settings(flags=args.overrides)
+        if settings.nuki_oauth_client_id is not None:
+            raise SettingsError(
+                "Per-user Nuki sign-in (NUKI_OAUTH_CLIENT_ID) is not available in this version yet; unset "
+                "NUKI_OAUTH_CLIENT_ID and NUKI_OAUTH_CLIENT_SECRET and give the owner's NUKI_API_TOKEN."
+            )
         if args.command == "serve" and settings.confirm == "passkey":
             from nuki_mcp.cli_passkey import check_passkey_enrolled
 
@@ -255,10 +275,12 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
 
     from nuki_mcp.server import create_server
 
+    shared = _shared_state(settings)
     # Bound here, before any banner: a port in use is one line and exit code 2, not a uvicorn traceback.
     listeners = bind_listeners(host, port)
     try:
-        app = build_http_app(create_server(settings), settings, host)
+        server = create_server(settings, shared=shared)
+        app = build_http_app(server, settings, host, shared=shared, port=port)
         _warn_about_allow_list(settings)
         shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
         url = endpoint_url(shown, port)
@@ -266,11 +288,43 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
             sys.stderr.write(demo_help(url, auth=settings.mcp_auth_token is not None))
             sys.stderr.flush()
         logger.info("Serving MCP over Streamable HTTP at %s", url)
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
+        if settings.public_url is not None:
+            logger.info("Remote mode: OAuth sign-in at %s (shared state: %s)", settings.public_url, shared.where)
+        forwarded = ",".join(settings.forwarded_allow_ips) or None
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+            proxy_headers=forwarded is not None,
+            forwarded_allow_ips=forwarded,
+        )
         uvicorn.Server(config).run(sockets=listeners)
     finally:
         for listener in listeners:
             listener.close()
+
+
+def _shared_state(settings: Settings) -> SharedState:
+    """Redis when NUKI_MCP_REDIS_URL is set (one line and exit 2 when it cannot be reached), else memory."""
+    from nuki_mcp.clock import SystemClock
+    from nuki_mcp.shared_state import memory_shared_state
+
+    if settings.redis_url is None:
+        return memory_shared_state(SystemClock())
+    import redis
+
+    from nuki_mcp.shared_state.redis_state import redacted, redis_shared_state
+
+    url = settings.redis_url.get_secret_value()
+    try:
+        return redis_shared_state(url)
+    except redis.RedisError as exc:
+        raise SettingsError(
+            f"Cannot reach Redis at {redacted(url)} ({exc}); check NUKI_MCP_REDIS_URL and that Redis is running."
+        ) from None
 
 
 def demo_help(url: str, *, auth: bool) -> str:

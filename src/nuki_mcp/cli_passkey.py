@@ -9,6 +9,7 @@ files are one line and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 import webbrowser
@@ -21,7 +22,7 @@ import anyio
 from nuki_mcp.config import SettingsError
 
 if TYPE_CHECKING:
-    from nuki_mcp.approvals.passkeys import PasskeyStore
+    from nuki_mcp.approvals.passkeys import PasskeyRegistry
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -60,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ENROL_TIMEOUT_S,
         help=f"give up after S seconds without an enrolment (default {DEFAULT_ENROL_TIMEOUT_S:g})",
     )
+    add.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="for a remote server: print a one-time enrolment link on that URL (valid 10 minutes) instead",
+    )
     commands.add_parser("list", help="show the enrolled passkeys")
     remove = commands.add_parser("remove", help="remove an enrolled passkey")
     remove.add_argument("credential_id", metavar="ID", help="its credential id, as `nuki-mcp passkey list` shows it")
@@ -84,7 +90,13 @@ def passkey_main(argv: Sequence[str]) -> int:
     except _UsageError as exc:
         _fail(str(exc))
         return EXIT_USAGE
-    store = PasskeyStore(default_state_dir())
+    store: PasskeyRegistry = PasskeyStore(default_state_dir())
+    redis_url = os.environ.get("NUKI_MCP_REDIS_URL", "").strip()
+    if redis_url:  # replicas keep the owner's passkeys in their shared Redis
+        from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+        from nuki_mcp.shared_state.redis_state import sync_client
+
+        store = RedisPasskeyStore(sync_client(redis_url))
     action = str(namespace.action)
     try:
         if action == "list":
@@ -94,11 +106,21 @@ def passkey_main(argv: Sequence[str]) -> int:
         name: object = namespace.name
         timeout: object = namespace.timeout
         label = name.strip() if isinstance(name, str) and name.strip() else socket.gethostname() or "passkey"
+        public_url: object = namespace.public_url
+        if isinstance(public_url, str):
+            return _enrolment_link(public_url, label)
         return _add(store, label, timeout if isinstance(timeout, float) else DEFAULT_ENROL_TIMEOUT_S)
     except PasskeyError as exc:
         _fail(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception as exc:
+        import redis
+
+        if not isinstance(exc, redis.RedisError):
+            raise
+        _fail(f"Cannot reach Redis ({exc}); check NUKI_MCP_REDIS_URL, where the replicas keep the passkeys.")
         return EXIT_FAILED
 
 
@@ -106,7 +128,7 @@ def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "never"
 
 
-def _list(store: PasskeyStore) -> int:
+def _list(store: PasskeyRegistry) -> int:
     passkeys = store.enrolled()
     if not passkeys:
         _say("No passkey is enrolled; add one with `nuki-mcp passkey add`.")
@@ -120,7 +142,7 @@ def _list(store: PasskeyStore) -> int:
     return EXIT_OK
 
 
-def _remove(store: PasskeyStore, credential_id: str) -> int:
+def _remove(store: PasskeyRegistry, credential_id: str) -> int:
     passkey = next((p for p in store.enrolled() if p.credential_id == credential_id), None)
     if passkey is None or not store.remove(credential_id):
         _fail(f"No enrolled passkey has the id {credential_id!r}; `nuki-mcp passkey list` shows the ids.")
@@ -129,7 +151,7 @@ def _remove(store: PasskeyStore, credential_id: str) -> int:
     return EXIT_OK
 
 
-def _add(store: PasskeyStore, label: str, timeout: float) -> int:
+def _add(store: PasskeyRegistry, label: str, timeout: float) -> int:
     from nuki_mcp.approvals.app import Enrolment, LoopbackServer, build_approval_app
     from nuki_mcp.clock import SystemClock
 
@@ -153,6 +175,41 @@ def _add(store: PasskeyStore, label: str, timeout: float) -> int:
         )
         return EXIT_FAILED
     _say(f"Added the passkey {enrolment.enrolled.label!r} ({enrolment.enrolled.credential_id}).")
+    return EXIT_OK
+
+
+def _enrolment_link(raw_url: str, label: str) -> int:
+    """Print a one-time link that enrols a passkey on the remote server at `raw_url` (stdout: the link only)."""
+    from nuki_mcp.approvals.passkeys import default_state_dir
+    from nuki_mcp.clock import SystemClock
+    from nuki_mcp.config import load_settings
+    from nuki_mcp.remote.signin import ENROL_LINK_TTL_S, EnrolmentLinks, file_secret
+
+    try:
+        settings = load_settings({**os.environ, "NUKI_MCP_PUBLIC_URL": raw_url, "NUKI_API_TOKEN": "unused"})
+    except SettingsError as exc:
+        _fail(str(exc).replace("NUKI_MCP_PUBLIC_URL", "--public-url"))
+        return EXIT_USAGE
+    public_url = settings.public_url or raw_url
+    if settings.redis_url is not None:
+        import redis
+
+        from nuki_mcp.shared_state.redis_state import redis_shared_state
+
+        try:
+            secret = redis_shared_state(settings.redis_url.get_secret_value()).secret("enrolment-links")
+        except redis.RedisError as exc:
+            _fail(f"Cannot reach Redis ({exc}); check NUKI_MCP_REDIS_URL, the server's shared state.")
+            return EXIT_FAILED
+    else:
+        secret = file_secret(default_state_dir())
+    link = EnrolmentLinks(secret, SystemClock()).issue(public_url, label)
+    _say(
+        f"Open this link on the phone or computer whose passkey should sign in to {public_url} "
+        f"(it works once, for {ENROL_LINK_TTL_S // 60} minutes):"
+    )
+    sys.stdout.write(link + "\n")
+    sys.stdout.flush()
     return EXIT_OK
 
 

@@ -64,6 +64,14 @@ class Settings(BaseModel):
     confirmation_ttl_s: float = 120.0
     approval_port: int = Field(default=0, ge=0, le=65535)
     approval_wait: float = Field(default=60.0, ge=0, le=3600)
+    public_url: str | None = None
+    redis_url: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    nuki_oauth_client_id: str | None = None
+    nuki_oauth_client_secret: SecretStr | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()
+    user_budget: int = Field(default=600, ge=0)
+    account_budget: int = Field(default=1200, ge=0)
 
 
 class CliOverrides(BaseModel):
@@ -79,6 +87,8 @@ class CliOverrides(BaseModel):
     allowed_hosts: str | None = None
     approval_port: str | None = None
     approval_wait: str | None = None
+    public_url: str | None = None
+    forwarded_allow_ips: str | None = None
     demo: bool = False
 
 
@@ -238,6 +248,78 @@ def _parse_audit_log(raw: str | None, name: str, env: Mapping[str, str], demo: b
         raise SettingsError(f"{name} starts with a home directory that does not exist: {raw!r}.") from None
 
 
+def _parse_public_url(raw: str, name: str) -> str:
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SettingsError(
+            f"{name} must be the https:// address clients reach nuki-mcp at (http:// only for localhost), not {raw!r}."
+        )
+    problem = _url_problem(value)
+    if problem is None and parts.path not in ("", "/"):
+        problem = "give the origin only, without a path; the MCP endpoint is <public URL>/mcp"
+    if problem is not None:
+        raise SettingsError(f"{name} is not a usable URL ({problem}): {raw!r}.")
+    return value
+
+
+def _parse_redis_url(raw: str, name: str) -> str:
+    value = raw.strip()
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            f"{name} must be a Redis URL such as redis://127.0.0.1:6379/0 or rediss://…, "
+            f"not a {value.split(':')[0]!r} URL."
+        )
+    return value
+
+
+def _parse_secret_key(raw: str, name: str) -> str:
+    import base64
+    import binascii
+
+    value = raw.strip()
+    try:
+        decoded = base64.urlsafe_b64decode(value.encode())
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if len(decoded) != 32:
+        raise SettingsError(
+            f"{name} must be a Fernet key (32 bytes, url-safe base64); make one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    return value
+
+
+def _parse_ips(raw: str, name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    ips: list[str] = []
+    for part in raw.split(","):
+        ip = part.strip()
+        if not ip:
+            continue
+        if ip != "*":
+            try:
+                ipaddress.ip_network(ip, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"{name} takes the proxy's IP addresses or networks (e.g. 127.0.0.1,10.0.0.0/8), not {ip!r}."
+                ) from None
+        ips.append(ip)
+    return tuple(ips)
+
+
+def _parse_budget(raw: str, name: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(f"{name} must be a number of requests per minute (0: no limit), not {raw!r}.")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | None = None) -> Settings:
     """Build `Settings` from the environment and command-line flags, or raise `SettingsError`."""
     env = os.environ if env is None else env
@@ -269,6 +351,23 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
     allowed_hosts, allowed_hosts_name = pick(flags.allowed_hosts, "--allowed-hosts", "NUKI_MCP_ALLOWED_HOSTS")
     approval_port, approval_port_name = pick(flags.approval_port, "--approval-port", "NUKI_APPROVAL_PORT")
     approval_wait, approval_wait_name = pick(flags.approval_wait, "--approval-wait", "NUKI_APPROVAL_WAIT")
+    public_url, public_url_name = pick(flags.public_url, "--public-url", "NUKI_MCP_PUBLIC_URL")
+    forwarded, forwarded_name = pick(flags.forwarded_allow_ips, "--forwarded-allow-ips", "NUKI_MCP_FORWARDED_ALLOW_IPS")
+    redis_url = env.get("NUKI_MCP_REDIS_URL", "").strip()
+    user_budget = env.get("NUKI_MCP_USER_BUDGET", "").strip()
+    account_budget = env.get("NUKI_MCP_ACCOUNT_BUDGET", "").strip()
+    secret_key = env.get("NUKI_MCP_SECRET_KEY", "").strip()
+    oauth_id = env.get("NUKI_OAUTH_CLIENT_ID", "").strip()
+    oauth_secret = env.get("NUKI_OAUTH_CLIENT_SECRET", "").strip()
+    if bool(oauth_id) != bool(oauth_secret):
+        raise SettingsError(
+            "NUKI_OAUTH_CLIENT_ID and NUKI_OAUTH_CLIENT_SECRET go together; set both (from Nuki's developer "
+            "portal) or neither."
+        )
+    if oauth_id and not secret_key:
+        raise SettingsError(
+            "Per-user Nuki sign-in stores Nuki tokens encrypted: set NUKI_MCP_SECRET_KEY to a Fernet key as well."
+        )
 
     return Settings(
         api_token=SecretStr(token) if token else None,
@@ -284,4 +383,12 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         demo=flags.demo,
         approval_port=_parse_approval_port(approval_port, approval_port_name) if approval_port is not None else 0,
         approval_wait=_parse_approval_wait(approval_wait, approval_wait_name) if approval_wait is not None else 60.0,
+        public_url=_parse_public_url(public_url, public_url_name) if public_url else None,
+        redis_url=SecretStr(_parse_redis_url(redis_url, "NUKI_MCP_REDIS_URL")) if redis_url else None,
+        secret_key=SecretStr(_parse_secret_key(secret_key, "NUKI_MCP_SECRET_KEY")) if secret_key else None,
+        nuki_oauth_client_id=oauth_id or None,
+        nuki_oauth_client_secret=SecretStr(oauth_secret) if oauth_secret else None,
+        forwarded_allow_ips=_parse_ips(forwarded, forwarded_name) if forwarded else (),
+        user_budget=_parse_budget(user_budget, "NUKI_MCP_USER_BUDGET") if user_budget else 600,
+        account_budget=_parse_budget(account_budget, "NUKI_MCP_ACCOUNT_BUDGET") if account_budget else 1200,
     )

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import ConfirmMode
+from nuki_mcp.shared_state.base import MemorySingleUse, SingleUse
 
 if TYPE_CHECKING:
     from nuki_mcp.approvals.service import PasskeyApprovals
@@ -178,11 +179,18 @@ class ConfirmationTokens:
     clock: Clock
     ttl_s: float = 120.0
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
-    _used: dict[str, float] = field(default_factory=dict[str, float], repr=False)
+    # Used nonces: this process's memory by default; shared (Redis) when replicas share one `secret`.
+    used: SingleUse | None = field(default=None, repr=False)
+    # Replicas on several machines share no monotonic clock: expiries are then wall-clock times.
+    wall_clock: bool = False
+
+    def __post_init__(self) -> None:
+        if self.used is None:
+            self.used = MemorySingleUse(self.clock)
 
     def issue(self, binding: str) -> IssuedToken:
         nonce = secrets.token_urlsafe(12)
-        expires_ms = int((self.clock.monotonic() + self.ttl_s) * 1000)
+        expires_ms = int((self._now() + self.ttl_s) * 1000)
         mac = self._mac(nonce, expires_ms, binding)
         return IssuedToken(token=f"{nonce}.{expires_ms}.{mac}", expires_in_s=int(self.ttl_s))
 
@@ -201,32 +209,31 @@ class ConfirmationTokens:
                 "device or set of arguments, or it was altered); call the tool again without "
                 "confirmation_token to get a token for exactly this call."
             )
-        now = self.clock.monotonic()
-        self._forget_expired(now)
-        if nonce in self._used:
+        left_s = expires_ms / 1000 - self._now()
+        # One atomic claim: of concurrent redemptions (in any replica) exactly one gets past here.
+        if self.used is None or not self.used.claim(nonce, max(left_s, 1.0)):
             raise GuardRefusal(
                 "The confirmation_token was already used; each token works once, so call the tool again "
                 "without confirmation_token to get a new one."
             )
-        if now * 1000 > expires_ms:
+        if left_s < 0:
             raise GuardRefusal(
                 f"The confirmation_token expired (tokens last {int(self.ttl_s)} s); call the tool again "
                 "without confirmation_token to get a new one."
             )
-        self._used[nonce] = expires_ms / 1000
 
     def release(self, token: str) -> None:
         """Make a redeemed token usable again (until it expires): the write it confirmed was not done."""
-        self._used.pop(token.strip().split(".")[0], None)
+        if self.used is not None:
+            self.used.release(token.strip().split(".")[0])
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp() if self.wall_clock else self.clock.monotonic()
 
     def _mac(self, nonce: str, expires_ms: int, binding: str) -> str:
         message = f"{nonce}.{expires_ms}.{binding}".encode()
         digest = hmac.new(self.secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-    def _forget_expired(self, now: float) -> None:
-        for nonce in [n for n, expiry in self._used.items() if expiry < now]:
-            del self._used[nonce]
 
 
 @dataclass

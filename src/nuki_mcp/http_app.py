@@ -22,7 +22,10 @@ if TYPE_CHECKING:  # importing `mcp` takes seconds; the CLI reports bad flags wi
     from mcp.server.mcpserver import MCPServer
     from mcp.server.transport_security import TransportSecuritySettings
 
+    from nuki_mcp.approvals.service import PasskeyApprovals
+    from nuki_mcp.clock import Clock
     from nuki_mcp.context import AppState
+    from nuki_mcp.shared_state import SharedState
 
 MCP_PATH: Final = "/mcp"
 DEFAULT_HOST: Final = "127.0.0.1"
@@ -88,8 +91,11 @@ def bind_listeners(host: str, port: int) -> list[socket.socket]:
 
 
 def check_http_settings(settings: Settings, host: str) -> None:
-    """Refuse to expose the server beyond this machine without a bearer token and a host allow-list."""
-    if is_loopback(host):
+    """Refuse to expose the server beyond this machine without a bearer token and a host allow-list.
+
+    Remote mode (a public URL) signs clients in with OAuth and knows its host name from the URL.
+    """
+    if is_loopback(host) or settings.public_url is not None:
         return
     if settings.mcp_auth_token is None:
         raise SettingsError(
@@ -130,9 +136,41 @@ class BearerTokenGate:
         return hmac.compare_digest(credentials.strip().encode(), self._expected) and scheme.lower() == "bearer"
 
 
-def build_http_app(server: MCPServer[AppState], settings: Settings, host: str) -> ASGIApp:
-    """The ASGI app to serve with uvicorn; raises `SettingsError` for an unsafe non-loopback bind."""
+def build_http_app(
+    server: MCPServer[AppState],
+    settings: Settings,
+    host: str,
+    *,
+    shared: SharedState | None = None,
+    clock: Clock | None = None,
+    port: int | None = None,
+    approvals: PasskeyApprovals | None = None,
+) -> ASGIApp:
+    """The ASGI app to serve with uvicorn; raises `SettingsError` for an unsafe non-loopback bind.
+
+    With `settings.public_url`: remote mode (OAuth for MCP clients, passkey sign-in), with `shared` state;
+    `approvals` (NUKI_CONFIRM=passkey) then has its approval pages served by the same app.
+    """
     check_http_settings(settings, host)
+    if settings.public_url is not None:
+        from nuki_mcp.approvals.passkeys import default_state_dir
+        from nuki_mcp.clock import SystemClock
+        from nuki_mcp.remote.app import build_remote_app, enrolment_secret, passkey_registry
+        from nuki_mcp.shared_state import memory_shared_state
+
+        clock = clock or SystemClock()
+        shared = shared or memory_shared_state(clock)
+        state_dir = default_state_dir()
+        return build_remote_app(
+            server,
+            settings,
+            shared=shared,
+            passkeys=passkey_registry(settings, state_dir),
+            enrolment_secret=enrolment_secret(settings, shared, state_dir),
+            clock=clock,
+            loopback_port=port if is_loopback(host) else None,
+            approval_routes=approvals.routes(port or 0) if approvals is not None else (),
+        )
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         transport_security=transport_security(host, settings.allowed_hosts),

@@ -31,6 +31,7 @@ from nuki_mcp.guard import AuditTrail, CardApprovals, ConfirmationTokens, Device
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
+from nuki_mcp.shared_state import SharedState, memory_shared_state
 from nuki_mcp.tools import (
     account,
     actions,
@@ -83,18 +84,21 @@ def create_server(
     *,
     clock: Clock | None = None,
     state_dir: Path | None = None,
+    shared: SharedState | None = None,
 ) -> NukiServer:
     """Build the MCP server. `transport` and `clock` let tests and `--demo` run without a network.
 
     `state_dir` is where enrolled passkeys are read (NUKI_CONFIRM=passkey); default: the state directory.
+    `shared`: state every replica shares (NUKI_MCP_REDIS_URL); without it, this process's memory.
     """
     clock = clock or SystemClock()
+    shared = shared or memory_shared_state(clock)
     token = _token(settings)
     if transport is None and settings.demo:
         from nuki_mcp.demo import NukiSimulator
 
         transport = NukiSimulator(clock=clock).transport()
-    audit = AuditTrail(settings.audit_log, clock)
+    audit = (shared.audit_trail or AuditTrail)(settings.audit_log, clock)
     try:
         audit.check_writable()
     except Exception as exc:
@@ -108,7 +112,13 @@ def create_server(
         read_only=settings.read_only,
         confirm=settings.confirm,
         allow_list=DeviceAllowList(settings.devices),
-        tokens=ConfirmationTokens(clock=clock, ttl_s=settings.confirmation_ttl_s),
+        tokens=ConfirmationTokens(
+            clock=clock,
+            ttl_s=settings.confirmation_ttl_s,
+            secret=shared.secret("confirmation-tokens"),
+            used=shared.single_use,
+            wall_clock=shared.where != "memory",
+        ),
         questions=QuestionTimes(clock=clock, ttl_s=settings.confirmation_ttl_s),
         audit=audit,
         cards=CardApprovals(clock=clock),
@@ -131,7 +141,9 @@ def create_server(
             finally:
                 holder.state = None
 
-    server = NukiServer(settings, lifespan, guard)
+    # Replicas unseal each other's MRTR request_state only with one key ring (and the same server name).
+    state_keys = None if shared.where == "memory" else [shared.secret("request-state")]
+    server = NukiServer(settings, lifespan, guard, request_state_keys=state_keys)
     for name, register in TOOLSETS.items():
         if name in settings.toolsets:
             register(server, settings)
@@ -155,6 +167,7 @@ class NukiServer(WriteRecordingServer):
         settings: Settings,
         lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]],
         guard: Guard,
+        request_state_keys: list[bytes] | None = None,
     ) -> None:
         super().__init__(
             SERVER_NAME,
@@ -164,7 +177,9 @@ class NukiServer(WriteRecordingServer):
             lifespan=lifespan,
             # An elicitation answered on the 2026-07-28 era comes back in a retry carrying this sealed state;
             # it expires with the question, so a late yes fails there as well as in `QuestionTimes`.
-            request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s),
+            request_state_security=RequestStateSecurity.ephemeral(ttl=settings.confirmation_ttl_s)
+            if request_state_keys is None
+            else RequestStateSecurity(keys=request_state_keys, ttl=settings.confirmation_ttl_s),
             # Announces MCP Apps (io.modelcontextprotocol/ui); the views and their tools register themselves.
             extensions=[Apps()],
         )

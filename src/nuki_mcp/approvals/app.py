@@ -19,6 +19,7 @@ import socket
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Final
+from urllib.parse import urlsplit
 
 import anyio
 import uvicorn
@@ -29,8 +30,9 @@ from starlette.routing import Route
 
 from nuki_mcp.approvals.page import Page, approval_page, enrol_page, message_page
 from nuki_mcp.approvals.passkeys import (
+    RP_ID,
     PasskeyError,
-    PasskeyStore,
+    PasskeyRegistry,
     StoredPasskey,
     authentication_options,
     origin_of,
@@ -53,7 +55,7 @@ class Enrolment:
     """One run of `nuki-mcp passkey add`: the label, the open challenge, and whether it is done."""
 
     label: str
-    passkeys: PasskeyStore
+    passkeys: PasskeyRegistry
     challenge: bytes | None = field(default=None, repr=False)
     enrolled: StoredPasskey | None = None
     done: anyio.Event = field(default_factory=anyio.Event)
@@ -78,14 +80,23 @@ def _error(message: str, status_code: int) -> JSONResponse:
 def build_approval_app(
     *,
     port: int,
-    passkeys: PasskeyStore,
+    passkeys: PasskeyRegistry,
     clock: Clock,
     approvals: ApprovalStore | None = None,
     enrolment: Enrolment | None = None,
+    public_url: str | None = None,
 ) -> Starlette:
-    """The Starlette app for a server listening on loopback `port` (its real port, never 0)."""
-    origin = origin_of(port)
+    """The Starlette app for a server listening on loopback `port` (its real port, never 0).
+
+    `public_url` (remote mode): the pages are served under that origin instead, the passkey's RP id is its
+    host name, and the Host header must name it (the remote app's own host gate checks the rest).
+    """
+    origin = public_url or origin_of(port)
+    rp_id = urlsplit(public_url).hostname or RP_ID if public_url else RP_ID
     allowed_hosts = frozenset(f"{host}:{port}" for host in _LOOPBACK_HOSTS)
+    if public_url:
+        parts = urlsplit(public_url)
+        allowed_hosts |= {parts.netloc.lower(), f"{parts.hostname}:{443 if parts.scheme == 'https' else 80}"}
 
     async def json_body(request: Request) -> str | Response:
         if request.headers.get("host", "").lower() not in allowed_hosts:
@@ -138,7 +149,7 @@ def build_approval_app(
                 await store.new_challenge(approval_id, challenge)
             except ApprovalNotPending as exc:
                 return _not_pending(exc)
-            return _options(authentication_options(challenge))
+            return _options(authentication_options(challenge, rp_id=rp_id))
 
         async def approve_verify(request: Request) -> Response:
             body = await json_body(request)
@@ -154,7 +165,9 @@ def build_approval_app(
             if challenge is None:
                 return _error("There is no open passkey request for this approval; press Approve again.", 409)
             try:
-                passkey = verify_authentication(passkeys, body, challenge=challenge, origin=origin, clock=clock)
+                passkey = verify_authentication(
+                    passkeys, body, challenge=challenge, origin=origin, clock=clock, rp_id=rp_id
+                )
                 await store.grant(approval_id, passkey.credential_id)
             except PasskeyError as exc:
                 return _error(str(exc), 400)

@@ -32,7 +32,7 @@ code { font: 0.95em ui-monospace, SFMono-Regular, Menlo, monospace; }
 button { flex: 1 1 12rem; font: inherit; font-weight: 600; padding: 14px 16px; border-radius: 10px;
   border: 0; color: #fff; cursor: pointer; }
 button:disabled { opacity: 0.5; cursor: default; }
-#approve, #enrol { background: var(--accent); }
+#approve, #enrol, #signin { background: var(--accent); }
 #deny { background: var(--deny); }
 #status { min-height: 1.5em; font-weight: 600; }
 #status[data-kind="error"] { color: var(--deny); }
@@ -131,7 +131,7 @@ enrolButton.addEventListener("click", async () => {
   enrolButton.disabled = true;
   show("Waiting for your passkey\u2026", "busy");
   try {
-    const options = await post("/passkeys/enrol/options");
+    const options = await post(`${location.pathname}/options`);
     options.challenge = unb64(options.challenge);
     options.user.id = unb64(options.user.id);
     for (const c of options.excludeCredentials || []) { c.id = unb64(c.id); }
@@ -146,11 +146,43 @@ enrolButton.addEventListener("click", async () => {
       clientExtensionResults: {},
     };
     if (credential.authenticatorAttachment) { answer.authenticatorAttachment = credential.authenticatorAttachment; }
-    await post("/passkeys/enrol/verify", answer);
+    await post(`${location.pathname}/verify`, answer);
     show("Passkey added. You can close this page.", "ok");
   } catch (error) {
     show(`No passkey added: ${problem(error)}`, "error");
     enrolButton.disabled = false;
+  }
+});
+"""
+
+_SIGNIN_SCRIPT: Final = r"""
+const signinButton = document.getElementById("signin");
+const base = location.pathname;
+signinButton.addEventListener("click", async () => {
+  signinButton.disabled = true;
+  show("Waiting for your passkey\u2026", "busy");
+  try {
+    const options = await post(`${base}/options`);
+    options.challenge = unb64(options.challenge);
+    for (const c of options.allowCredentials || []) { c.id = unb64(c.id); }
+    const credential = await navigator.credentials.get({ publicKey: options });
+    const r = credential.response;
+    const answer = {
+      id: credential.id, rawId: b64(credential.rawId), type: credential.type,
+      response: {
+        clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData),
+        signature: b64(r.signature),
+      },
+      clientExtensionResults: {},
+    };
+    if (r.userHandle) { answer.response.userHandle = b64(r.userHandle); }
+    if (credential.authenticatorAttachment) { answer.authenticatorAttachment = credential.authenticatorAttachment; }
+    const done = await post(`${base}/verify`, answer);
+    show("Signed in; returning to your app\u2026", "ok");
+    location.assign(done.redirect);
+  } catch (error) {
+    show(`Not signed in: ${problem(error)}`, "error");
+    signinButton.disabled = false;
   }
 });
 """
@@ -254,6 +286,22 @@ def enrol_page(label: str) -> Page:
         '<p id="status" role="status" aria-live="polite"></p></main>'
     )
     return _document("nuki-mcp: add a passkey", main, _ENROL_SCRIPT)
+
+
+def signin_page(client_name: str | None, host: str) -> Page:
+    """`GET /signin/{id}`: an MCP client asks to act for the owner; sign in with the owner's passkey."""
+    asked_by = visible(client_name) if client_name else "an MCP client that gave no name"
+    main = (
+        '<main id="signin-request"><h1>Sign in to nuki-mcp</h1>'
+        f'<p><strong id="client">{asked_by}</strong> asks to use nuki-mcp at <code>{visible(host)}</code>: '
+        "to see your Nuki locks and to ask you before anything opens a door.</p>"
+        '<div class="buttons"><button id="signin" type="button" class="go">Sign in with passkey</button></div>'
+        '<p id="status" role="status" aria-live="polite"></p>'
+        '<p class="muted">Only the owner\'s enrolled passkey can sign in. '
+        "If you did not start this, close the page.</p>"
+        "</main>"
+    )
+    return _document("nuki-mcp: sign in", main, _SIGNIN_SCRIPT)
 
 
 def message_page(title: str, text: str) -> Page:

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from webauthn import (
@@ -74,6 +74,22 @@ class _PasskeyFile(BaseModel):
     version: int = 1
     user_id: str  # base64url; one owner per installation
     passkeys: list[StoredPasskey] = []
+
+
+class PasskeyRegistry(Protocol):
+    """Where the owner's passkeys live: `PasskeyStore` (a file) or a shared store for several replicas."""
+
+    def enrolled(self) -> list[StoredPasskey]: ...
+
+    def find(self, credential_id: str) -> StoredPasskey | None: ...
+
+    def user_id(self) -> bytes: ...
+
+    def add(self, passkey: StoredPasskey) -> None: ...
+
+    def remove(self, credential_id: str) -> bool: ...
+
+    def record_use(self, credential_id: str, sign_count: int, when: datetime) -> None: ...
 
 
 class PasskeyStore:
@@ -154,10 +170,10 @@ def origin_of(port: int) -> str:
     return f"http://{RP_ID}:{port}"
 
 
-def registration_options(store: PasskeyStore, challenge: bytes, label: str) -> str:
+def registration_options(store: PasskeyRegistry, challenge: bytes, label: str, *, rp_id: str = RP_ID) -> str:
     """Options JSON for `navigator.credentials.create()`: resident key, user verification required."""
     options = generate_registration_options(
-        rp_id=RP_ID,
+        rp_id=rp_id,
         rp_name=RP_NAME,
         user_name=_USER_NAME,
         user_display_name=label,
@@ -177,14 +193,21 @@ def registration_options(store: PasskeyStore, challenge: bytes, label: str) -> s
 
 
 def verify_registration(
-    store: PasskeyStore, credential_json: str, *, challenge: bytes, origin: str, label: str, clock: Clock
+    store: PasskeyRegistry,
+    credential_json: str,
+    *,
+    challenge: bytes,
+    origin: str,
+    label: str,
+    clock: Clock,
+    rp_id: str = RP_ID,
 ) -> StoredPasskey:
     """Verify a registration response and store the new passkey; raises `PasskeyError`."""
     try:
         verified = verify_registration_response(
             credential=credential_json,
             expected_challenge=challenge,
-            expected_rp_id=RP_ID,
+            expected_rp_id=rp_id,
             expected_origin=origin,
             require_user_verification=True,
         )
@@ -201,10 +224,10 @@ def verify_registration(
     return passkey
 
 
-def authentication_options(challenge: bytes) -> str:
+def authentication_options(challenge: bytes, *, rp_id: str = RP_ID) -> str:
     """Options JSON for `navigator.credentials.get()`: a discoverable credential, user verification required."""
     options = generate_authentication_options(
-        rp_id=RP_ID,
+        rp_id=rp_id,
         challenge=challenge,
         timeout=CEREMONY_TIMEOUT_MS,
         user_verification=UserVerificationRequirement.REQUIRED,
@@ -213,7 +236,13 @@ def authentication_options(challenge: bytes) -> str:
 
 
 def verify_authentication(
-    store: PasskeyStore, credential_json: str, *, challenge: bytes, origin: str, clock: Clock
+    store: PasskeyRegistry,
+    credential_json: str,
+    *,
+    challenge: bytes,
+    origin: str | list[str],
+    clock: Clock,
+    rp_id: str = RP_ID,
 ) -> StoredPasskey:
     """Verify an assertion from an enrolled passkey, then record its use; raises `PasskeyError`."""
     try:
@@ -227,7 +256,7 @@ def verify_authentication(
         verified = verify_authentication_response(
             credential=credential,
             expected_challenge=challenge,
-            expected_rp_id=RP_ID,
+            expected_rp_id=rp_id,
             expected_origin=origin,
             credential_public_key=base64url_to_bytes(passkey.public_key),
             credential_current_sign_count=passkey.sign_count,

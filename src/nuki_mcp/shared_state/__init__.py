@@ -1,0 +1,34 @@
+"""Shared state behind small interfaces: one process in memory (the default), or Redis for several replicas.
+
+`open_shared_state(redis_url, clock)` gives a `SharedState` whose parts are:
+- `single_use`: claim a key once (confirmation-token nonces; the first of two concurrent claims wins);
+- `kv`: short-lived values with an atomic take (OAuth clients, codes, tokens, sign-in requests);
+- `budget`: per-key request budgets in a fixed window (per user, per Nuki account);
+- `secret(name)`: a random key made once and then the same for every replica (confirmation MACs,
+  the MRTR request_state key ring).
+
+The memory parts keep today's single-process behaviour; the Redis parts use redis-py (asyncio for the
+request path, the sync client only where the caller is synchronous, such as the confirmation-token check).
+"""
+
+from nuki_mcp.shared_state.base import (
+    KeyValueStore,
+    MemoryKeyValueStore,
+    MemoryRateBudget,
+    MemorySingleUse,
+    RateBudget,
+    SharedState,
+    SingleUse,
+    memory_shared_state,
+)
+
+__all__ = [
+    "KeyValueStore",
+    "MemoryKeyValueStore",
+    "MemoryRateBudget",
+    "MemorySingleUse",
+    "RateBudget",
+    "SharedState",
+    "SingleUse",
+    "memory_shared_state",
+]

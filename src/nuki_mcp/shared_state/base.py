@@ -1,0 +1,158 @@
+"""The interfaces of shared state and their in-memory (one process) implementations."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from nuki_mcp.clock import Clock
+
+if TYPE_CHECKING:  # guard.py imports this module
+    from nuki_mcp.guard import AuditTrail
+
+
+class SingleUse(Protocol):
+    """Keys that can be claimed once while they live: of two concurrent claims exactly one wins."""
+
+    def claim(self, key: str, ttl_s: float) -> bool:
+        """True for the first claim of `key` within `ttl_s` seconds, False when it is already claimed."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Forget a claim, so the key can be claimed again (the claimed work was not done)."""
+        ...
+
+
+class KeyValueStore(Protocol):
+    """Short-lived string values; `take` reads and deletes in one atomic step."""
+
+    async def put(self, key: str, value: str, ttl_s: float) -> None: ...
+
+    async def add(self, key: str, value: str, ttl_s: float) -> bool:
+        """Store only when `key` is absent; False when it is there already."""
+        ...
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def take(self, key: str) -> str | None:
+        """The value, deleted at once: of two concurrent takes only one sees it."""
+        ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+class RateBudget(Protocol):
+    async def spend(self, key: str, limit: int, window_s: float) -> bool:
+        """Count one request against `key`'s budget; False when `limit` requests were already made this window."""
+        ...
+
+
+class SecretSource(Protocol):
+    def __call__(self, name: str, size: int = 32) -> bytes: ...
+
+
+@dataclass
+class SharedState:
+    """Everything replicas must share; `where` says where it lives ("memory" or the Redis URL without password)."""
+
+    where: str
+    single_use: SingleUse
+    kv: KeyValueStore
+    budget: RateBudget
+    secret: SecretSource
+    close: Callable[[], None] = field(default=lambda: None)
+    # Builds the audit trail: the local JSONL file, and with Redis also a copy of each line in a stream.
+    audit_trail: Callable[[Path | None, Clock], AuditTrail] | None = None
+
+
+class MemorySingleUse:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._claimed: dict[str, float] = {}
+
+    def claim(self, key: str, ttl_s: float) -> bool:
+        now = self._clock.monotonic()
+        for old in [k for k, until in self._claimed.items() if until <= now]:
+            del self._claimed[old]
+        if key in self._claimed:
+            return False
+        self._claimed[key] = now + ttl_s
+        return True
+
+    def release(self, key: str) -> None:
+        self._claimed.pop(key, None)
+
+
+class MemoryKeyValueStore:
+    """Values of one process; every method runs without awaiting, so each is atomic on the event loop."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._values: dict[str, tuple[str, float]] = {}
+
+    async def put(self, key: str, value: str, ttl_s: float) -> None:
+        self._values[key] = (value, self._clock.monotonic() + ttl_s)
+
+    async def add(self, key: str, value: str, ttl_s: float) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._values[key] = (value, self._clock.monotonic() + ttl_s)
+        return True
+
+    async def get(self, key: str) -> str | None:
+        return self._live(key)
+
+    async def take(self, key: str) -> str | None:
+        value = self._live(key)
+        self._values.pop(key, None)
+        return value
+
+    async def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    def _live(self, key: str) -> str | None:
+        entry = self._values.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock.monotonic():
+            del self._values[key]
+            return None
+        return entry[0]
+
+
+class MemoryRateBudget:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._windows: dict[str, tuple[int, float]] = {}
+
+    async def spend(self, key: str, limit: int, window_s: float) -> bool:
+        now = self._clock.monotonic()
+        count, ends = self._windows.get(key, (0, now + window_s))
+        if ends <= now:
+            count, ends = 0, now + window_s
+        if count >= limit:
+            return False
+        self._windows[key] = (count + 1, ends)
+        return True
+
+
+class MemorySecrets:
+    def __init__(self) -> None:
+        self._secrets: dict[str, bytes] = {}
+
+    def __call__(self, name: str, size: int = 32) -> bytes:
+        return self._secrets.setdefault(name, secrets.token_bytes(size))
+
+
+def memory_shared_state(clock: Clock) -> SharedState:
+    """Today's behaviour: state of this one process."""
+    return SharedState(
+        where="memory",
+        single_use=MemorySingleUse(clock),
+        kv=MemoryKeyValueStore(clock),
+        budget=MemoryRateBudget(clock),
+        secret=MemorySecrets(),
+    )

@@ -1,0 +1,134 @@
+"""Remote mode in a real headless Chromium: two replicas share one Redis, the owner enrols a passkey through a
+one-time link and signs an MCP client in on the authorization page; the client is the SDK's own OAuth support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from playwright.async_api import Browser as PlaywrightBrowser
+from playwright.async_api import Route as PlaywrightRoute
+from pydantic import AnyUrl
+
+from nuki_mcp.approvals.passkeys import default_state_dir
+from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
+from tests.browser.rig import browser_page
+from tests.remote.conftest import redis_server, redis_session
+from tests.remote.redis_rig import RedisServer
+from tests.remote.rig import REDIRECT_URI, Replica, enrolment_link, now_clock, query_of, remote_replica
+from tests.support import Harness, call_ok
+
+pytestmark = pytest.mark.anyio
+__all__ = ["redis_server", "redis_session"]  # the remote suite's Redis fixtures, used here too
+
+
+class MemoryStorage(TokenStorage):
+    def __init__(self) -> None:
+        self.tokens: OAuthToken | None = None
+        self.client: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self) -> OAuthToken | None:
+        return self.tokens
+
+    async def set_tokens(self, tokens: OAuthToken) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
+        return self.client
+
+    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+        self.client = client_info
+
+
+@pytest.fixture
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return Harness(tmp_path, clock=now_clock(), confirm="auto")
+
+
+@pytest.fixture
+def replicas(harness: Harness, redis_server: RedisServer) -> Iterator[tuple[Replica, Replica]]:
+    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
+    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
+        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
+    ) as b:  # fmt: skip
+        yield a, b
+    a_state.close()
+    b_state.close()
+
+
+async def test_the_owner_enrols_and_signs_an_sdk_client_in_with_a_passkey_and_both_replicas_serve_it(
+    browser: PlaywrightBrowser, replicas: tuple[Replica, Replica], redis_server: RedisServer
+) -> None:
+    a, b = replicas
+    secret = redis_shared_state(redis_server.url).secret("enrolment-links")
+    link = enrolment_link(a, default_state_dir(), label="owner's phone", secret=secret)
+    with anyio.fail_after(90):
+        async with browser_page(browser, "remote-signin") as rig:
+            page = rig.page
+            await page.goto(link)
+            await page.click("#enrol")
+            await rig.wait_for_status("Passkey added")
+            enrolled = RedisPasskeyStore(sync_client(redis_server.url)).enrolled()
+            assert [p.label for p in enrolled] == ["owner's phone"]
+            assert (await rig.authenticator.credential_ids()) == [enrolled[0].credential_id]
+
+            returned: list[str] = []
+            came_back = anyio.Event()
+
+            async def capture(route: PlaywrightRoute) -> None:
+                returned.append(route.request.url)
+                came_back.set()
+                await route.fulfill(status=200, body="signed in")
+
+            await page.route("http://127.0.0.1:9/**", capture)
+
+            async def on_redirect(url: str) -> None:
+                await page.goto(url)  # /authorize sends the browser on to the sign-in page
+                assert "/signin/" in page.url
+                await page.click("#signin")
+                await came_back.wait()
+
+            async def on_callback() -> AuthorizationCodeResult:
+                answer = query_of(returned[-1])
+                return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
+
+            storage = MemoryStorage()
+            auth = OAuthClientProvider(
+                server_url=a.mcp_url,
+                client_metadata=OAuthClientMetadata(
+                    redirect_uris=[AnyUrl(REDIRECT_URI)],
+                    client_name="browser agent",
+                    scope="nuki",
+                    token_endpoint_auth_method="none",
+                ),
+                storage=storage,
+                redirect_handler=on_redirect,
+                callback_handler=on_callback,
+            )
+            async with (
+                httpx2.AsyncClient(auth=auth, timeout=30) as authed,
+                Client(streamable_http_client(a.mcp_url, http_client=authed)) as on_a,
+            ):
+                tools = await on_a.list_tools()
+            assert "lock_smartlock" in {t.name for t in tools.tools}
+            assert query_of(returned[0])["iss"] == a.public_url
+            assert storage.tokens is not None
+
+    # The same token on the other replica: tokens, like passkeys, live in the shared Redis.
+    headers = {"Authorization": f"Bearer {storage.tokens.access_token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        Client(streamable_http_client(b.mcp_url, http_client=http)) as on_b,
+    ):
+        asked = await call_ok(on_b, "lock_smartlock", {"smartlock": "Cellar"})
+        assert asked["status"] == "confirmation_required"

@@ -1,0 +1,198 @@
+"""`nuki-mcp --transport http --public-url …` as a real process: it serves OAuth metadata, and a Redis it
+cannot reach is one line and exit code 2."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from pydantic import JsonValue, TypeAdapter
+
+from nuki_mcp.shared_state.audit_stream import STREAM
+from nuki_mcp.shared_state.redis_state import sync_client
+from tests.remote.redis_rig import RedisServer
+
+DEADLINE_S = 60.0
+pytestmark = pytest.mark.anyio
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NUKI_")}
+    return {**clean, "XDG_STATE_HOME": str(tmp_path / "state"), **extra}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_an_unreachable_redis_stops_the_server_with_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    port = _free_port()  # nothing listens there
+    run = subprocess.run(
+        [sys.executable, "-m", "nuki_mcp", "--demo", "--transport", "http", "--port", str(_free_port())],
+        env=_env(tmp_path, NUKI_MCP_REDIS_URL=f"redis://:hunter2@127.0.0.1:{port}/0"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+        check=False,
+    )
+    assert run.returncode == 2
+    (line,) = run.stderr.splitlines()
+    assert "Cannot reach Redis" in line
+    assert "hunter2" not in line
+
+
+def test_the_public_url_flag_starts_remote_mode_with_shared_state_in_redis(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    port = _free_port()
+    public = f"http://localhost:{port}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nuki_mcp",
+            "--demo",
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--public-url",
+            public,
+        ],
+        env=_env(tmp_path, NUKI_MCP_REDIS_URL=redis_server.url),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        # The socket is bound before this line is logged, so the server answers from here on.
+        for line in process.stderr:
+            if "Remote mode" in line:
+                assert f"shared state: {redis_server.url}" in line
+                break
+        else:
+            raise AssertionError("the server never said it runs in remote mode")
+        metadata = httpx2.get(f"{public}/.well-known/oauth-authorization-server", timeout=DEADLINE_S).json()
+        assert metadata["issuer"] == public
+        unauthorized = httpx2.post(f"{public}/mcp", json={}, timeout=DEADLINE_S)
+        assert unauthorized.status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=DEADLINE_S)
+
+
+@dataclass
+class Killable:
+    process: subprocess.Popen[str]
+    port: int
+    audit: Path
+    token: str
+
+
+@pytest.fixture
+def killable(tmp_path: Path, redis_server: RedisServer) -> Iterator[Killable]:
+    """A replica process (confirmation off, machine token), ready when the fixture returns."""
+    port = _free_port()
+    audit = tmp_path / "audit.jsonl"
+    token = "k" * 40
+    env = _env(
+        tmp_path,
+        NUKI_MCP_REDIS_URL=redis_server.url,
+        NUKI_MCP_AUTH_TOKEN=token,
+        NUKI_CONFIRM="off",
+        NUKI_AUDIT_LOG=str(audit),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nuki_mcp", "--demo", "--transport", "http", "--port", str(port)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Serving MCP over Streamable HTTP" in line:
+                break
+        yield Killable(process, port, audit, token)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=DEADLINE_S)
+
+
+async def test_a_replica_killed_mid_write_has_its_attempt_line_in_its_file_and_in_the_shared_stream(
+    killable: Killable, redis_server: RedisServer
+) -> None:
+    redis = sync_client(redis_server.url)
+    headers = {"Authorization": f"Bearer {killable.token}"}
+
+    async def unlock(client: Client) -> None:
+        with contextlib.suppress(httpx2.HTTPError, MCPError):  # the replica dies under it
+            await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
+
+    seen: object = None
+    with contextlib.suppress(httpx2.HTTPError, MCPError, ExceptionGroup):
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=DEADLINE_S) as http,
+            Client(streamable_http_client(f"http://127.0.0.1:{killable.port}/mcp", http_client=http)) as client,
+            anyio.create_task_group() as group,
+        ):
+            group.start_soon(unlock, client)
+            # Wait (in Redis, not on a timer) for the attempt line, then kill the replica at once.
+            seen = await anyio.to_thread.run_sync(lambda: redis.xread({STREAM: "0"}, block=int(DEADLINE_S * 1000)))
+            killable.process.kill()
+            group.cancel_scope.cancel()
+    assert seen, "no audit line reached the stream"
+    assert killable.process.wait(timeout=DEADLINE_S) != 0  # killed, not finished
+    local = [_LINE.validate_json(line) for line in killable.audit.read_text().splitlines() if line.strip()]
+    entries = _ENTRIES.validate_python(redis.xrange(STREAM))
+    streamed = [_LINE.validate_json(fields[b"line"]) for _, fields in entries]
+    assert [line["event"] for line in local][:1] == ["attempt"]
+    assert [(line["id"], line["event"]) for line in streamed] == [(line["id"], line["event"]) for line in local]
+
+
+_LINE = TypeAdapter(dict[str, JsonValue])
+_ENTRIES = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])
+
+
+def test_passkey_list_reads_the_replicas_passkeys_from_redis(
+    tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from nuki_mcp.approvals.passkeys import StoredPasskey
+    from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+    from nuki_mcp.cli_passkey import passkey_main
+
+    RedisPasskeyStore(sync_client(redis_server.url)).add(
+        StoredPasskey(credential_id="cred-1", public_key="pk", sign_count=0, label="phone", created=datetime.now(UTC))
+    )
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("NUKI_MCP_REDIS_URL", redis_server.url)
+    assert passkey_main(["list"]) == 0
+    assert "cred-1" in capsys.readouterr().out
+    assert passkey_main(["remove", "cred-1"]) == 0
+    assert RedisPasskeyStore(sync_client(redis_server.url)).enrolled() == []
+    monkeypatch.setenv("NUKI_MCP_REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    assert passkey_main(["list"]) == 1
+    assert "Cannot reach Redis" in capsys.readouterr().err
