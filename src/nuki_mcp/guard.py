@@ -161,6 +161,9 @@ def mask_arguments(arguments: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
     return {k: (MASK if k in SECRET_ARGUMENTS and v is not None else v) for k, v in arguments.items()}
 
 
+_CLAIM_MARGIN_S = 60.0
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -210,8 +213,9 @@ class ConfirmationTokens:
                 "confirmation_token to get a token for exactly this call."
             )
         left_s = expires_ms / 1000 - self._now()
-        # One atomic claim: of concurrent redemptions (in any replica) exactly one gets past here.
-        if self.used is None or not self.used.claim(nonce, max(left_s, 1.0)):
+        # One atomic claim: of concurrent redemptions (in any replica) exactly one gets past here. The
+        # claim outlives the token, so no instant exists at which a used token is forgotten but still valid.
+        if self.used is None or not self.used.claim(nonce, max(left_s, 0.0) + _CLAIM_MARGIN_S):
             raise GuardRefusal(
                 "The confirmation_token was already used; each token works once, so call the tool again "
                 "without confirmation_token to get a new one."
@@ -452,10 +456,8 @@ class AuditTrail:
             approval_id=event.approval_id,
             credential_id=event.credential_id,
         )
-        if self.path is None:
-            return
         try:
-            _append(self.path, record.model_dump_json() + "\n")
+            self._emit(record)
         except OSError as exc:
             logger.error("Could not record passkey approval step %r in %s: %s", event.kind, self.path, exc.strerror)
 
@@ -470,20 +472,24 @@ class AuditTrail:
         outcome: str,
         detail: str | None,
     ) -> None:
-        if self.path is None:
-            return
-        record = AuditRecord(
-            time=self._clock.now().isoformat().replace("+00:00", "Z"),
-            id=record_id,
-            event=event,
-            tool=tool,
-            device=None if device is None else {"id": device.smartlock_id, "name": device.name},
-            arguments=mask_arguments(arguments),
-            confirmation=confirmation,
-            outcome=outcome,
-            detail=detail,
+        self._emit(
+            AuditRecord(
+                time=self._clock.now().isoformat().replace("+00:00", "Z"),
+                id=record_id,
+                event=event,
+                tool=tool,
+                device=None if device is None else {"id": device.smartlock_id, "name": device.name},
+                arguments=mask_arguments(arguments),
+                confirmation=confirmation,
+                outcome=outcome,
+                detail=detail,
+            )
         )
-        _append(self.path, record.model_dump_json() + "\n")
+
+    def _emit(self, record: AuditRecord) -> None:
+        """Append one line, synced; raises OSError when it cannot. Subclasses may copy it elsewhere too."""
+        if self.path is not None:
+            _append(self.path, record.model_dump_json() + "\n")
 
     def check_writable(self) -> None:
         """Fail early (at start-up) when the audit log cannot be written."""

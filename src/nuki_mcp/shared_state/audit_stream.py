@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
 import redis
-from pydantic import JsonValue
 
 from nuki_mcp.clock import Clock
-from nuki_mcp.guard import AuditEvent, AuditRecord, AuditTrail, DeviceRef, mask_arguments
+from nuki_mcp.guard import AuditRecord, AuditTrail
 from nuki_mcp.shared_state.redis_state import PREFIX
 
 STREAM: Final = PREFIX + "audit"
@@ -33,31 +31,9 @@ class StreamedAuditTrail(AuditTrail):
         super().__init__(path, clock)
         self._client = client
         self._replica = replica or socket.gethostname()
-        self._stream_clock = clock
 
-    def _write(
-        self,
-        record_id: str,
-        event: AuditEvent,
-        tool: str,
-        device: DeviceRef | None,
-        arguments: Mapping[str, JsonValue],
-        confirmation: str,
-        outcome: str,
-        detail: str | None,
-    ) -> None:
-        super()._write(record_id, event, tool, device, arguments, confirmation, outcome, detail)
-        record = AuditRecord(
-            time=self._stream_clock.now().isoformat().replace("+00:00", "Z"),
-            id=record_id,
-            event=event,
-            tool=tool,
-            device=None if device is None else {"id": device.smartlock_id, "name": device.name},
-            arguments=mask_arguments(arguments),
-            confirmation=confirmation,
-            outcome=outcome,
-            detail=detail,
-        )
+    def _emit(self, record: AuditRecord) -> None:
+        super()._emit(record)  # the local file first: it is the record that must exist before a request leaves
         try:
             self._client.xadd(
                 STREAM,
@@ -66,4 +42,4 @@ class StreamedAuditTrail(AuditTrail):
                 approximate=True,
             )
         except redis.RedisError as exc:
-            logger.warning("Could not copy an audit line of %s to the Redis stream: %s", tool, exc)
+            logger.warning("Could not copy an audit line of %s to the Redis stream: %s", record.tool, exc)
