@@ -36,8 +36,8 @@ FromTimeArg = Annotated[
     str | None,
     Field(
         max_length=5,
-        description="Daily start HH:MM, device's local time, with allowed_until_time. Cannot cross midnight: for "
-        "22:00-06:00 create two authorizations (22:00-24:00, 00:00-06:00).",
+        description="Daily start HH:MM, device's local time, with allowed_until_time; cannot cross midnight "
+        "(22:00-06:00 takes two authorizations).",
     ),
 ]
 UntilTimeArg = Annotated[

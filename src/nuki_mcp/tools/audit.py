@@ -19,8 +19,7 @@ AuditSmartlockArg = Annotated[
         default=None,
         min_length=1,
         max_length=200,
-        description="Audit only this device: its numeric smartlockId or its name (a unique part is enough). "
-        "Leave it out to audit every device and the account's webhooks.",
+        description="Audit only this device (smartlockId or name); leave it out for every device and the webhooks.",
     ),
 ]
 MinSeverityArg = Annotated[

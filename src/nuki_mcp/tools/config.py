@@ -85,7 +85,7 @@ PairingEnabledArg = Annotated[
 ButtonEnabledArg = Annotated[bool | None, Field(description="Enable the button on the device.")]
 LedEnabledArg = Annotated[bool | None, Field(description="Enable the device's LED ring.")]
 LedBrightnessArg = Annotated[
-    int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness: 0 (off) to 5 (brightest).")
+    int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness: 0 (off) to 5.")
 ]
 SingleLockArg = Annotated[bool | None, Field(description="Lock with one turn instead of two (locks only).")]
 AdvertisingModeArg = Annotated[
@@ -96,9 +96,7 @@ TimezoneArg = Annotated[
     codes.TimezoneName | None,
     Field(description="The device's timezone (IANA name), which its time-limited access rules use."),
 ]
-AutoLockArg = Annotated[
-    bool | None, Field(description="Lock again automatically some time after the door was unlocked.")
-]
+AutoLockArg = Annotated[bool | None, Field(description="Lock again automatically some time after unlocking.")]
 LockAutoLockTimeoutArg = Annotated[
     int | None,
     Field(
@@ -113,19 +111,19 @@ SmartdoorAutoLockTimeoutArg = Annotated[
 ]
 LngTimeoutArg = Annotated[
     codes.LngTimeoutSeconds | None,
-    Field(description="Lock 'n' Go: seconds until the lock locks again (5, 10, 15, 20, 30, 45 or 60)."),
+    Field(description="Lock 'n' Go: seconds until the lock locks again."),
 ]
 UnlatchDurationArg = Annotated[
     codes.UnlatchDurationSeconds | None,
-    Field(description="Seconds the latch is held open when unlatching (1, 3, 5, 7, 10, 15, 20 or 30)."),
+    Field(description="Seconds the latch is held open when unlatching."),
 ]
 ButtonActionArg = Annotated[
     codes.ButtonActionName | None,
-    Field(description="What pressing the device's button does (intelligent: lock or unlock, depending on state)."),
+    Field(description="What pressing the button does (intelligent: lock or unlock, depending on state)."),
 ]
 OpenerButtonActionArg = Annotated[
     codes.OpenerButtonActionName | None,
-    Field(description="What pressing the Opener's button does (rto = Ring to Open, continuous_mode: anyone gets in)."),
+    Field(description="What pressing the button does (rto: Ring to Open; continuous_mode: anyone gets in)."),
 ]
 AutomaticBatteryDetectionArg = Annotated[
     bool | None, Field(description="Let the device detect its battery type itself.")
@@ -159,8 +157,7 @@ DoorbellSuppressionArg = Annotated[
     list[codes.DoorbellSuppressionName] | None,
     Field(
         max_length=3,
-        description="When the doorbell is silenced: idle (neither Ring to Open nor continuous mode active), "
-        "rto_active, continuous_mode_active. An empty list never silences it.",
+        description="When the doorbell is silenced (idle: neither Ring to Open nor continuous mode on); [] never.",
     ),
 ]
 DoorbellSuppressionDurationArg = Annotated[
@@ -173,21 +170,19 @@ ShortCircuitDurationArg = Annotated[
 ]
 OpenerSoundArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound the Opener plays.")]
 SoundConfirmationArg = Annotated[bool | None, Field(description="Play a confirmation sound.")]
-SoundLevelArg = Annotated[int | None, Field(ge=0, le=255, description="Sound volume of the Opener (0-255).")]
+SoundLevelArg = Annotated[int | None, Field(ge=0, le=255, description="Sound volume of the Opener.")]
 BuzzerVolumeArg = Annotated[codes.BuzzerVolumeName | None, Field(description="Volume of the Smart Door's buzzer.")]
-BatteryWarningArg = Annotated[
-    bool, Field(description="Send the account owner an e-mail when the device's battery runs low.")
-]
+BatteryWarningArg = Annotated[bool, Field(description="E-mail the account owner when the device's battery runs low.")]
 DeviceListArg = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]],
     Field(
         min_length=1,
         max_length=100,
-        description="The devices: smartlockIds or names (as for smartlock); list_smartlocks shows them.",
+        description="The devices: smartlockIds or names, from list_smartlocks.",
     ),
 ]
 AdminPinArg = Annotated[
-    int, Field(ge=0, le=9999, description="The new admin PIN, 0-9999. It never appears in any output or log.")
+    int, Field(ge=0, le=9999, description="The new admin PIN. It never appears in any output or log.")
 ]
 
 
@@ -494,7 +489,7 @@ async def update_smartlock(
     ctx: Context[AppState], smartlock: SmartlockArg, name: DeviceNameArg = None, favorite: FavoriteArg = None
 ) -> RequestPlan[SmartlockUpdate]:
     """Rename a device or change its favorite flag in Nuki Web. Give only what should change.
-    The user is asked to confirm first. For the device's own settings use update_config."""
+    For the device's own settings use update_config."""
     given = _given(locals())  # first: locals() are the arguments only here
     state = app_state(ctx)
     device = await _read(state, smartlock)
@@ -533,12 +528,10 @@ async def update_config(
     advertising_mode: AdvertisingModeArg = None,
     timezone: TimezoneArg = None,
 ) -> SectionPlan[SmartlockConfigWrite]:
-    """Change a device's basic configuration: name, position, auto-unlatch, lift-up handle,
-    pairing by button, button, LED and its brightness, single lock, Bluetooth advertising mode,
-    timezone. Give only the settings that should change; all others keep their values. The user
-    sees the exact changes and is asked to confirm. Auto-lock, Lock 'n' Go and button actions
-    are in the advanced configuration (update_advanced_config and its Opener/Smart Door
-    variants), not here. The device applies the change on its next contact with Nuki."""
+    """Change a device's basic configuration (name, position, button, LED, pairing, timezone,
+    ...). Give only the settings to change; the rest is kept. Auto-lock, Lock 'n' Go and button
+    actions are in update_advanced_config and its Opener/Smart Door variants, not here. The
+    device applies the change on its next contact with Nuki."""
     return await _plan_section(ctx, "update_config", CONFIG, smartlock, locals())
 
 
@@ -565,12 +558,10 @@ async def update_advanced_config(
     motor_speed: MotorSpeedArg = None,
     enable_slow_speed_during_nightmode: SlowAtNightArg = None,
 ) -> SectionPlan[AdvancedConfigWrite]:
-    """Change a smart lock's advanced configuration: auto-lock and its timeout, Lock 'n' Go
-    timeout, unlatch duration, button actions, battery type, detached cylinder, automatic
-    firmware updates, motor speed. Smart locks only: for an Opener use
+    """Change a smart lock's advanced configuration (auto-lock, Lock 'n' Go, unlatch duration,
+    button actions, battery, motor, firmware updates). Smart locks only: for an Opener use
     update_opener_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give only
-    the settings that should change; everything else, including the calibration, is kept. The
-    user sees the exact changes and is asked to confirm."""
+    the settings to change; the rest, calibration included, is kept."""
     return await _plan_section(ctx, "update_advanced_config", LOCK_ADVANCED, smartlock, locals())
 
 
@@ -604,11 +595,10 @@ async def update_opener_advanced_config(
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
     auto_update_enabled: AutoUpdateArg = None,
 ) -> SectionPlan[OpenerAdvancedConfigWrite]:
-    """Change an Opener's advanced configuration: Ring to Open timeout, electric strike
-    duration and delay, doorbell suppression, sounds and volume, button actions, battery type,
-    automatic firmware updates. Openers only (for smart locks use update_advanced_config, for
-    a Smart Door update_smartdoor_advanced_config). Give only the settings that should change;
-    everything else is kept. The user sees the exact changes and is asked to confirm."""
+    """Change an Opener's advanced configuration (Ring to Open, electric strike, doorbell
+    suppression, sounds, button actions, battery, firmware updates). Openers only: for smart
+    locks use update_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give
+    only the settings to change; the rest is kept."""
     return await _plan_section(ctx, "update_opener_advanced_config", OPENER_ADVANCED, smartlock, locals())
 
 
@@ -632,11 +622,10 @@ async def update_smartdoor_advanced_config(
     battery_type: BatteryTypeArg = None,
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
 ) -> SectionPlan[SmartdoorAdvancedConfigWrite]:
-    """Change a Smart Door's advanced configuration: auto-lock and its timeout, Lock 'n' Go
-    timeout, unlatch duration, buzzer volume, button actions, battery type. Smart Doors only
-    (for smart locks use update_advanced_config, for an Opener update_opener_advanced_config).
-    Give only the settings that should change; everything else is kept. The user sees the exact
-    changes and is asked to confirm."""
+    """Change a Smart Door's advanced configuration (auto-lock, Lock 'n' Go, unlatch duration,
+    buzzer, button actions, battery). Smart Doors only: for smart locks use
+    update_advanced_config, for an Opener update_opener_advanced_config. Give only the settings
+    to change; the rest is kept."""
     return await _plan_section(ctx, "update_smartdoor_advanced_config", SMARTDOOR_ADVANCED, smartlock, locals())
 
 
@@ -648,7 +637,7 @@ async def update_web_config(
 ) -> RequestPlan[WebConfigWrite]:
     """Turn Nuki Web's low-battery e-mail warning for one device on or off (a server-side
     setting; the device itself is not touched). For several devices at once use
-    bulk_web_config. The user is asked to confirm first."""
+    bulk_web_config."""
     given = _given(locals())  # first: locals() are the arguments only here
     state = app_state(ctx)
     device = await _read(state, smartlock)
@@ -676,7 +665,7 @@ async def bulk_web_config(
 ) -> BulkWebConfigPlan:
     """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request.
     Every device must be known (and allowed) or nothing is sent; devices that already have the
-    wanted value are left alone. The user sees each device's change and is asked to confirm."""
+    wanted value are left alone."""
     state = app_state(ctx)
     visible = await visible_devices(state)
     devices: dict[int, Smartlock] = {}
@@ -724,7 +713,7 @@ async def update_admin_pin(
 ) -> RequestPlan[SmartlockAdminPinUpdate]:
     """Set a device's admin PIN (0-9999), which the Nuki app asks for before changing device
     settings. Only when the user asked for it and gave the PIN; never make one up. The PIN is
-    hidden in every result, question and log. The user is asked to confirm first."""
+    hidden in every result, question and log."""
     device = await find_device(app_state(ctx), smartlock)
     return RequestPlan(
         tool="update_admin_pin",
@@ -746,7 +735,7 @@ async def delete_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> W
     """Remove a device from the Nuki Web account. This does not reset the device, but afterwards
     Nuki Web and this server can no longer see or operate it until it is added to the account
     again in the Nuki app. Only when the user explicitly asked to remove this device; to rename
-    it use update_smartlock. The user is asked to confirm first."""
+    it use update_smartlock."""
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="delete_smartlock",

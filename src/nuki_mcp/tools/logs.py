@@ -29,8 +29,7 @@ OptionalSmartlockArg = Annotated[
         default=None,
         min_length=1,
         max_length=200,
-        description="The device: its numeric smartlockId or its name (a unique part is enough). "
-        "Leave it out for the activity of every device of the account.",
+        description="The device's smartlockId or name (a unique part is enough); leave it out for every device.",
     ),
 ]
 DateArg = Annotated[
@@ -38,9 +37,8 @@ DateArg = Annotated[
     Field(
         default=None,
         max_length=40,
-        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00); without an offset, the "
-        "device's local time (all devices: their shared zone, else UTC). A plain date as from_date means its "
-        "start, as to_date its end.",
+        description="ISO 8601 date (as from_date its start, as to_date its end) or date-time; without an offset, "
+        "the device's local time (all devices: their shared zone, else UTC).",
     ),
 ]
 LogActionArg = Annotated[
