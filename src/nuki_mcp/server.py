@@ -6,11 +6,12 @@ here. With `settings.demo` and no transport, the server talks to the built-in si
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import httpx2
 from mcp.server.apps import Apps
@@ -31,7 +32,7 @@ from nuki_mcp.guard import AuditTrail, CardApprovals, ConfirmationTokens, Device
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
-from nuki_mcp.tools import account, actions, advanced, audit, auths, config, confirm_card, devices, logs, webhooks
+from nuki_mcp.tools import confirm_card
 from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
@@ -47,17 +48,27 @@ INSTRUCTIONS: Final = (
 )
 
 Registrar = Callable[[MCPServer[AppState], Settings], None]
-TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
-    "devices": devices.register,
-    "actions": actions.register,
-    "config": config.register,
-    "auths": auths.register,
-    "logs": logs.register,
-    "webhooks": webhooks.register,
-    "account": account.register,
-    "advanced": advanced.register,
-    "audit": audit.register,
+# Each toolset's module (its `register` adds the tools), imported only when the toolset is enabled, so
+# start-up pays for the enabled toolsets alone.
+TOOLSETS: Final[dict[ToolsetName, str]] = {
+    "devices": "nuki_mcp.tools.devices",
+    "actions": "nuki_mcp.tools.actions",
+    "config": "nuki_mcp.tools.config",
+    "auths": "nuki_mcp.tools.auths",
+    "logs": "nuki_mcp.tools.logs",
+    "webhooks": "nuki_mcp.tools.webhooks",
+    "account": "nuki_mcp.tools.account",
+    "advanced": "nuki_mcp.tools.advanced",
+    "audit": "nuki_mcp.tools.audit",
 }
+
+
+def register_toolsets(server: MCPServer[AppState], settings: Settings) -> None:
+    """Register the tools of every enabled toolset, in TOOLSETS order, importing only their modules."""
+    for toolset, module in TOOLSETS.items():
+        if toolset in settings.toolsets:
+            register = cast(Registrar, importlib.import_module(module).register)
+            register(server, settings)
 
 
 def create_server(
@@ -115,9 +126,7 @@ def create_server(
                 holder.state = None
 
     server = NukiServer(settings, lifespan, guard)
-    for name, register in TOOLSETS.items():
-        if name in settings.toolsets:
-            register(server, settings)
+    register_toolsets(server, settings)
     confirm_card.register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
@@ -202,9 +211,7 @@ class NukiServer(WriteRecordingServer):
         if self._hidden_writes is None:
             writable = self._nuki_settings.model_copy(update={"read_only": False})
             scratch = MCPServer[AppState]("scratch")
-            for toolset, register in TOOLSETS.items():
-                if toolset in writable.toolsets:
-                    register(scratch, writable)
+            register_toolsets(scratch, writable)
             self._hidden_writes = frozenset(
                 tool.name
                 for tool in await scratch.list_tools()
