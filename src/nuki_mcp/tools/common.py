@@ -25,7 +25,7 @@ SmartlockArg = Annotated[
     Field(
         min_length=1,
         max_length=200,
-        description="The device's smartlockId or name (a unique part will do).",
+        description="smartlockId or name (a unique part will do).",
     ),
 ]
 LimitArg = Annotated[int, Field(ge=1, le=200, description="Return at most this many items.")]
@@ -34,7 +34,7 @@ ConfirmationTokenArg = Annotated[
     Field(
         default=None,
         max_length=200,
-        description="Only to repeat a call the user approved: the confirmation_token it returned.",
+        description="Only when repeating an approved call: the token it returned.",
     ),
 ]
 

@@ -63,38 +63,28 @@ LockBatteryTypeName = Literal["alkali", "accumulator", "lithium"]
 
 # --- arguments -----------------------------------------------------------------------------------
 
-DeviceNameArg = Annotated[
-    str | None, Field(min_length=1, max_length=32, description="New device name (1-32 characters).")
-]
+DeviceNameArg = Annotated[str | None, Field(min_length=1, max_length=32, description="New device name.")]
 FavoriteArg = Annotated[bool | None, Field(description="Mark the device as a favorite in Nuki Web and the app.")]
-LatitudeArg = Annotated[
-    float | None, Field(ge=-90, le=90, description="Latitude of the device position (used for geofencing).")
-]
-LongitudeArg = Annotated[
-    float | None, Field(ge=-180, le=180, description="Longitude of the device position (used for geofencing).")
-]
-AutoUnlatchArg = Annotated[
-    bool | None, Field(description="Also unlatch (pull the latch, opening the door) whenever the lock unlocks.")
-]
-LiftUpHandleArg = Annotated[
-    bool | None, Field(description="The door has a handle that must be lifted before it can be locked.")
-]
+LatitudeArg = Annotated[float | None, Field(ge=-90, le=90, description="Latitude of the device (geofencing).")]
+LongitudeArg = Annotated[float | None, Field(ge=-180, le=180, description="Longitude of the device (geofencing).")]
+AutoUnlatchArg = Annotated[bool | None, Field(description="Also unlatch (open the door) whenever the lock unlocks.")]
+LiftUpHandleArg = Annotated[bool | None, Field(description="The handle must be lifted before the door can be locked.")]
 PairingEnabledArg = Annotated[
-    bool | None, Field(description="Allow pairing new phones or accessories by pressing the device's button.")
+    bool | None, Field(description="Allow pairing phones or accessories with the device's button.")
 ]
-ButtonEnabledArg = Annotated[bool | None, Field(description="Enable the button on the device.")]
+ButtonEnabledArg = Annotated[bool | None, Field(description="Enable the device's button.")]
 LedEnabledArg = Annotated[bool | None, Field(description="Enable the device's LED ring.")]
 LedBrightnessArg = Annotated[
-    int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness: 0 (off) to 5.")
+    int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness; 0 is off.")
 ]
 SingleLockArg = Annotated[bool | None, Field(description="Lock with one turn instead of two (locks only).")]
 AdvertisingModeArg = Annotated[
     codes.AdvertisingModeName | None,
-    Field(description="Bluetooth advertising interval: slower saves battery but the app reacts later."),
+    Field(description="Bluetooth advertising interval: slower saves battery, the app reacts later."),
 ]
 TimezoneArg = Annotated[
     codes.TimezoneName | None,
-    Field(description="The device's timezone (IANA name), which its time-limited access rules use."),
+    Field(description="The device's timezone, which its time-limited access rules use."),
 ]
 AutoLockArg = Annotated[bool | None, Field(description="Lock again automatically some time after unlocking.")]
 LockAutoLockTimeoutArg = Annotated[
@@ -102,7 +92,7 @@ LockAutoLockTimeoutArg = Annotated[
     Field(
         ge=0,
         le=_INT32_MAX,
-        description="Seconds after unlocking until auto-lock locks again (current firmware uses at least 2).",
+        description="Seconds after unlocking until auto-lock (current firmware uses at least 2).",
     ),
 ]
 SmartdoorAutoLockTimeoutArg = Annotated[
@@ -119,7 +109,7 @@ UnlatchDurationArg = Annotated[
 ]
 ButtonActionArg = Annotated[
     codes.ButtonActionName | None,
-    Field(description="What pressing the button does (intelligent: lock or unlock, depending on state)."),
+    Field(description="What pressing the button does (intelligent: lock or unlock by state)."),
 ]
 OpenerButtonActionArg = Annotated[
     codes.OpenerButtonActionName | None,
@@ -143,14 +133,14 @@ RtoTimeoutArg = Annotated[
 ]
 ElectricStrikeDurationArg = Annotated[
     int | None,
-    Field(ge=0, le=_INT32_MAX, description="How long (ms) the electric strike is actuated when opening."),
+    Field(ge=0, le=_INT32_MAX, description="How long (ms) the electric strike is actuated."),
 ]
 ElectricStrikeDelayArg = Annotated[
     int | None,
-    Field(ge=0, le=_INT32_MAX, description="Delay (ms) between an open command and the electric strike."),
+    Field(ge=0, le=_INT32_MAX, description="Delay (ms) from an open command to the electric strike."),
 ]
 RandomStrikeDelayArg = Annotated[
-    bool | None, Field(description="Use a random 3-7 s delay before opening, to look like a person inside.")
+    bool | None, Field(description="Random 3-7 s delay before opening, to look like someone inside.")
 ]
 DisableRtoAfterRingArg = Annotated[bool | None, Field(description="Switch Ring to Open off after one ring.")]
 DoorbellSuppressionArg = Annotated[
@@ -178,12 +168,10 @@ DeviceListArg = Annotated[
     Field(
         min_length=1,
         max_length=100,
-        description="The devices: smartlockIds or names, from list_smartlocks.",
+        description="The devices' smartlockIds or names.",
     ),
 ]
-AdminPinArg = Annotated[
-    int, Field(ge=0, le=9999, description="The new admin PIN. It never appears in any output or log.")
-]
+AdminPinArg = Annotated[int, Field(ge=0, le=9999, description="The new admin PIN.")]
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -664,8 +652,7 @@ async def bulk_web_config(
     ctx: Context[AppState], smartlocks: DeviceListArg, battery_warning_per_mail_enabled: BatteryWarningArg
 ) -> BulkWebConfigPlan:
     """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request.
-    Every device must be known (and allowed) or nothing is sent; devices that already have the
-    wanted value are left alone."""
+    If any device is unknown (or not allowed) nothing is sent; devices already set are skipped."""
     state = app_state(ctx)
     visible = await visible_devices(state)
     devices: dict[int, Smartlock] = {}
@@ -711,9 +698,9 @@ async def bulk_web_config(
 async def update_admin_pin(
     ctx: Context[AppState], smartlock: SmartlockArg, admin_pin: AdminPinArg
 ) -> RequestPlan[SmartlockAdminPinUpdate]:
-    """Set a device's admin PIN (0-9999), which the Nuki app asks for before changing device
-    settings. Only when the user asked for it and gave the PIN; never make one up. The PIN is
-    hidden in every result, question and log."""
+    """Set a device's admin PIN, which the Nuki app asks for before changing device settings.
+    Only when the user asked for it and gave the PIN; never make one up. The PIN never appears
+    in any result, question or log."""
     device = await find_device(app_state(ctx), smartlock)
     return RequestPlan(
         tool="update_admin_pin",
@@ -732,10 +719,9 @@ async def update_admin_pin(
     perform=perform_delete_smartlock,
 )
 async def delete_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
-    """Remove a device from the Nuki Web account. This does not reset the device, but afterwards
-    Nuki Web and this server can no longer see or operate it until it is added to the account
-    again in the Nuki app. Only when the user explicitly asked to remove this device; to rename
-    it use update_smartlock."""
+    """Remove a device from the Nuki Web account. The device is not reset, but Nuki Web and this
+    server can no longer see or operate it until it is added again in the Nuki app. Only when the
+    user explicitly asked to remove this device; to rename it use update_smartlock."""
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="delete_smartlock",
