@@ -6,11 +6,12 @@ here. With `settings.demo` and no transport, the server talks to the built-in si
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import httpx2
 from mcp.server.apps import Apps
@@ -32,21 +33,7 @@ from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
 from nuki_mcp.shared_state import SharedState, memory_shared_state
-from nuki_mcp.tools import (
-    account,
-    actions,
-    advanced,
-    audit,
-    auths,
-    config,
-    confirm_card,
-    devices,
-    intercom,
-    logs,
-    notifications,
-    properties,
-    webhooks,
-)
+from nuki_mcp.tools import confirm_card
 from nuki_mcp.tools.writes import WriteRecordingServer
 
 logger = logging.getLogger(__name__)
@@ -62,20 +49,30 @@ INSTRUCTIONS: Final = (
 )
 
 Registrar = Callable[[MCPServer[AppState], Settings], None]
-TOOLSETS: Final[dict[ToolsetName, Registrar]] = {
-    "devices": devices.register,
-    "actions": actions.register,
-    "config": config.register,
-    "auths": auths.register,
-    "logs": logs.register,
-    "webhooks": webhooks.register,
-    "account": account.register,
-    "advanced": advanced.register,
-    "audit": audit.register,
-    "properties": properties.register,
-    "notifications": notifications.register,
-    "intercom": intercom.register,
+# Each toolset's module (its `register` adds the tools), imported only when the toolset is enabled, so
+# start-up pays for the enabled toolsets alone.
+TOOLSETS: Final[dict[ToolsetName, str]] = {
+    "devices": "nuki_mcp.tools.devices",
+    "actions": "nuki_mcp.tools.actions",
+    "config": "nuki_mcp.tools.config",
+    "auths": "nuki_mcp.tools.auths",
+    "logs": "nuki_mcp.tools.logs",
+    "webhooks": "nuki_mcp.tools.webhooks",
+    "account": "nuki_mcp.tools.account",
+    "advanced": "nuki_mcp.tools.advanced",
+    "audit": "nuki_mcp.tools.audit",
+    "properties": "nuki_mcp.tools.properties",
+    "notifications": "nuki_mcp.tools.notifications",
+    "intercom": "nuki_mcp.tools.intercom",
 }
+
+
+def register_toolsets(server: MCPServer[AppState], settings: Settings) -> None:
+    """Register the tools of every enabled toolset, in TOOLSETS order, importing only their modules."""
+    for toolset, module in TOOLSETS.items():
+        if toolset in settings.toolsets:
+            register = cast(Registrar, importlib.import_module(module).register)
+            register(server, settings)
 
 
 def create_server(
@@ -144,9 +141,7 @@ def create_server(
     # Replicas unseal each other's MRTR request_state only with one key ring (and the same server name).
     state_keys = None if shared.where == "memory" else [shared.secret("request-state")]
     server = NukiServer(settings, lifespan, guard, request_state_keys=state_keys)
-    for name, register in TOOLSETS.items():
-        if name in settings.toolsets:
-            register(server, settings)
+    register_toolsets(server, settings)
     confirm_card.register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
@@ -234,9 +229,7 @@ class NukiServer(WriteRecordingServer):
         if self._hidden_writes is None:
             writable = self._nuki_settings.model_copy(update={"read_only": False})
             scratch = MCPServer[AppState]("scratch")
-            for toolset, register in TOOLSETS.items():
-                if toolset in writable.toolsets:
-                    register(scratch, writable)
+            register_toolsets(scratch, writable)
             self._hidden_writes = frozenset(
                 tool.name
                 for tool in await scratch.list_tools()

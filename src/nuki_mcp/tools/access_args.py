@@ -19,25 +19,25 @@ _LOCAL = "device's local time unless it has an offset"
 
 FromDateArg = Annotated[
     str | None,
-    Field(max_length=40, description=f"Start: a date (2026-12-01 = from 00:00) or date-time, {_LOCAL}."),
+    Field(max_length=40, description=f"Start: an ISO date (from 00:00) or date-time, {_LOCAL}."),
 ]
 UntilDateArg = Annotated[
     str | None,
     Field(
         max_length=40,
-        description=f"End: a date (2026-12-31 = through that whole day) or date-time, {_LOCAL}; not in the past.",
+        description=f"End: an ISO date (through that day) or date-time, {_LOCAL}; not in the past.",
     ),
 ]
 WeekDaysArg = Annotated[
     list[codes.Weekday] | None,
-    Field(min_length=1, description='Only on these weekdays, e.g. ["monday", "friday"].'),
+    Field(min_length=1, description="Only on these weekdays."),
 ]
 FromTimeArg = Annotated[
     str | None,
     Field(
         max_length=5,
-        description="Daily start HH:MM, device's local time, with allowed_until_time. Cannot cross midnight: for "
-        "22:00-06:00 create two authorizations (22:00-24:00, 00:00-06:00).",
+        description="Daily start HH:MM, device's local time, with allowed_until_time; cannot cross midnight "
+        "(22:00-06:00 takes two authorizations).",
     ),
 ]
 UntilTimeArg = Annotated[
@@ -58,7 +58,7 @@ NewFromDateArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=40,
-        description=f"Start: a date (2026-12-01 = from 00:00) or date-time, {_LOCAL}; null removes it.",
+        description=f"Start: an ISO date (from 00:00) or date-time, {_LOCAL}; null removes it.",
     ),
 ]
 NewUntilDateArg = Annotated[
@@ -66,7 +66,7 @@ NewUntilDateArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=40,
-        description=f"End: a date (2026-12-31 = through that whole day) or date-time, {_LOCAL}; null removes it.",
+        description=f"End: an ISO date (through that day) or date-time, {_LOCAL}; null removes it.",
     ),
 ]
 NewWeekDaysArg = Annotated[

@@ -32,16 +32,15 @@ ActionOutcome = Literal["confirmed", "pending", "failed", "unknown"]
 WaitArg = Annotated[
     bool,
     Field(
-        description="Wait (up to 30 s) until the device reports the target state. With false, the tool "
-        "returns as soon as Nuki accepted the command (outcome pending)."
+        description="Wait up to 30 s for the device to report the new state; false: return once Nuki accepted "
+        "it (outcome pending)."
     ),
 ]
 ActionArg = Annotated[
     codes.ActionName,
     Field(
-        description="Locks and Smart Doors: unlock, lock, unlatch (opens the door), lock_n_go, "
-        "lock_n_go_unlatch. Opener: activate_rto (ring to open), deactivate_rto, electric_strike_actuation "
-        "(opens the door now), activate_continuous_mode (anyone who rings gets in), deactivate_continuous_mode."
+        description="Locks and Smart Doors: unlock, lock, unlatch (opens the door), lock_n_go*. Openers: "
+        "*_rto (Ring to Open), electric_strike_actuation (opens now), *_continuous_mode (anyone who rings gets in)."
     ),
 ]
 
@@ -259,7 +258,7 @@ async def _wait_for_target(
 @write_tool(title="Lock a door", destructive=False, idempotent=True, perform=perform_action)
 async def lock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: WaitArg = True) -> ActionPlan:
     """Lock a smart lock or Smart Door, then wait until the device reports "locked" (outcome
-    confirmed) or say it is still pending. The user is asked to confirm first. Not for Openers."""
+    confirmed) or say it is still pending. Not for Openers."""
     device = await find_device(app_state(ctx), smartlock)
     if codes.is_opener(device.type):
         raise ToolError(
@@ -271,9 +270,9 @@ async def lock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: 
 
 @write_tool(title="Unlock a door", destructive=True, idempotent=True, perform=perform_action)
 async def unlock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: WaitArg = True) -> ActionPlan:
-    """Unlock a smart lock or Smart Door (anyone at the door can then open it). The user is
-    asked to confirm first; only call it when the user asked for exactly this door. Waits until
-    the device reports "unlocked". Not for Openers (use smartlock_action)."""
+    """Unlock a smart lock or Smart Door (anyone at the door can then open it); only when the
+    user asked for exactly this door. Waits until the device reports "unlocked". Not for Openers
+    (use smartlock_action)."""
     device = await find_device(app_state(ctx), smartlock)
     if codes.is_opener(device.type):
         raise ToolError(
@@ -289,8 +288,7 @@ async def smartlock_action(
 ) -> ActionPlan:
     """Run any action a device supports: unlatch (opens the door), Lock 'n' Go, or the Opener's
     Ring to Open, electric strike and continuous mode. The action must fit the device type
-    (get_smartlock lists them). The user is asked to confirm first. For plain lock/unlock prefer
-    lock_smartlock/unlock_smartlock."""
+    (get_smartlock lists them). For plain lock/unlock prefer lock_smartlock/unlock_smartlock."""
     return _plan("smartlock_action", await find_device(app_state(ctx), smartlock), action, wait)
 
 

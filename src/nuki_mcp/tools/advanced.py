@@ -148,7 +148,7 @@ async def action_smartlock_advanced(ctx: Context[AppState], smartlock: Smartlock
     """Run a device action (unlatch, Lock 'n' Go, Opener actions, ...) through Nuki's Advanced
     API. Needs an approved Advanced API key; Nuki reports the outcome later by webhook, so the
     result is only a request_id, never "done at the door". The action must fit the device type.
-    The user is asked to confirm first. Without an Advanced API key use smartlock_action."""
+    Without an Advanced API key use smartlock_action."""
     return await _advanced_plan(ctx, smartlock, action, "action_smartlock_advanced")
 
 
@@ -156,8 +156,8 @@ async def action_smartlock_advanced(ctx: Context[AppState], smartlock: Smartlock
 async def lock_smartlock_advanced(ctx: Context[AppState], smartlock: SmartlockArg) -> ActionPlan:
     """Lock a smart lock or Smart Door through Nuki's Advanced API. Needs an approved Advanced
     API key; Nuki reports the outcome later by webhook, so the result is a request_id and never
-    proof that the door is locked (check get_smartlock). The user is asked to confirm first.
-    Without an Advanced API key use lock_smartlock, which also waits for the device."""
+    proof that the door is locked (check get_smartlock). Without an Advanced API key use
+    lock_smartlock, which also waits for the device."""
     return await _advanced_plan(ctx, smartlock, "lock", "lock_smartlock_advanced")
 
 
@@ -165,8 +165,8 @@ async def lock_smartlock_advanced(ctx: Context[AppState], smartlock: SmartlockAr
 async def unlock_smartlock_advanced(ctx: Context[AppState], smartlock: SmartlockArg) -> ActionPlan:
     """Unlock a smart lock or Smart Door through Nuki's Advanced API (anyone at the door can
     then open it). Needs an approved Advanced API key; the outcome arrives later by webhook, so
-    the result is a request_id, never proof that the door is unlocked. The user is asked to
-    confirm first; only call it when the user asked for exactly this door."""
+    the result is a request_id, never proof that the door is unlocked. Only when the user
+    asked for exactly this door."""
     return await _advanced_plan(ctx, smartlock, "unlock", "unlock_smartlock_advanced")
 
 

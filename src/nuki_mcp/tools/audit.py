@@ -10,7 +10,7 @@ from nuki_mcp.audit.collect import collect_audit
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.nuki.models import Smartlock
-from nuki_mcp.tools.common import READ, match_device, nuki_errors
+from nuki_mcp.tools.common import READ, match_device, nuki_errors, register_tool
 from nuki_mcp.views import AUDIT_URI, ui_meta
 
 AuditSmartlockArg = Annotated[
@@ -19,18 +19,17 @@ AuditSmartlockArg = Annotated[
         default=None,
         min_length=1,
         max_length=200,
-        description="Audit only this device: its numeric smartlockId or its name (a unique part is enough). "
-        "Leave it out to audit every device and the account's webhooks.",
+        description="Audit only this device (smartlockId or name); leave it out for every device and the webhooks.",
     ),
 ]
 MinSeverityArg = Annotated[
     Severity,
-    Field(description="List only findings of this severity or worse: info (everything), warning or critical."),
+    Field(description="List only findings of this severity or worse (info: all of them)."),
 ]
 
 
 def register(server: MCPServer[AppState], settings: Settings) -> None:
-    @server.tool(title="Audit the configuration", annotations=READ, meta=ui_meta(AUDIT_URI))
+    @register_tool(server, title="Audit the configuration", annotations=READ, meta=ui_meta(AUDIT_URI))
     @nuki_errors
     async def audit_smartlocks(
         ctx: Context[AppState],
@@ -42,8 +41,8 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         off, pairing on, auto-update off, Opener continuous mode, expired / disabled / unrestricted /
         unused authorizations, missing webhooks. Returns counts by severity and the findings, most
         severe first, each with its evidence and the tool call (or action on the device) that fixes it.
-        Read-only: it changes nothing; apply a fix only when the user asks for it. Takes a few seconds
-        on large accounts; for one device's plain state use get_smartlock instead."""
+        Read-only: apply a fix only when the user asks for it. For one device's plain state use
+        get_smartlock instead."""
         state = app_state(ctx)
         select = None
         if smartlock is not None:

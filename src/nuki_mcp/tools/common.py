@@ -25,8 +25,7 @@ SmartlockArg = Annotated[
     Field(
         min_length=1,
         max_length=200,
-        description="The device's smartlockId or name (case-insensitive; a unique part is enough), "
-        "as list_smartlocks shows.",
+        description="smartlockId or name (a unique part will do).",
     ),
 ]
 LimitArg = Annotated[int, Field(ge=1, le=200, description="Return at most this many items.")]
@@ -35,8 +34,7 @@ ConfirmationTokenArg = Annotated[
     Field(
         default=None,
         max_length=200,
-        description="Second step of a confirmation: the confirmation_token of the first call, sent with the "
-        "same arguments only after the user approved its summary.",
+        description="Only when repeating an approved call: the token it returned.",
     ),
 ]
 

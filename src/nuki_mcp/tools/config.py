@@ -63,48 +63,36 @@ LockBatteryTypeName = Literal["alkali", "accumulator", "lithium"]
 
 # --- arguments -----------------------------------------------------------------------------------
 
-DeviceNameArg = Annotated[
-    str | None, Field(min_length=1, max_length=32, description="New device name (1-32 characters).")
-]
+DeviceNameArg = Annotated[str | None, Field(min_length=1, max_length=32, description="New device name.")]
 FavoriteArg = Annotated[bool | None, Field(description="Mark the device as a favorite in Nuki Web and the app.")]
-LatitudeArg = Annotated[
-    float | None, Field(ge=-90, le=90, description="Latitude of the device position (used for geofencing).")
-]
-LongitudeArg = Annotated[
-    float | None, Field(ge=-180, le=180, description="Longitude of the device position (used for geofencing).")
-]
-AutoUnlatchArg = Annotated[
-    bool | None, Field(description="Also unlatch (pull the latch, opening the door) whenever the lock unlocks.")
-]
-LiftUpHandleArg = Annotated[
-    bool | None, Field(description="The door has a handle that must be lifted before it can be locked.")
-]
+LatitudeArg = Annotated[float | None, Field(ge=-90, le=90, description="Latitude of the device (geofencing).")]
+LongitudeArg = Annotated[float | None, Field(ge=-180, le=180, description="Longitude of the device (geofencing).")]
+AutoUnlatchArg = Annotated[bool | None, Field(description="Also unlatch (open the door) whenever the lock unlocks.")]
+LiftUpHandleArg = Annotated[bool | None, Field(description="The handle must be lifted before the door can be locked.")]
 PairingEnabledArg = Annotated[
-    bool | None, Field(description="Allow pairing new phones or accessories by pressing the device's button.")
+    bool | None, Field(description="Allow pairing phones or accessories with the device's button.")
 ]
-ButtonEnabledArg = Annotated[bool | None, Field(description="Enable the button on the device.")]
+ButtonEnabledArg = Annotated[bool | None, Field(description="Enable the device's button.")]
 LedEnabledArg = Annotated[bool | None, Field(description="Enable the device's LED ring.")]
 LedBrightnessArg = Annotated[
-    int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness: 0 (off) to 5 (brightest).")
+    int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness; 0 is off.")
 ]
 SingleLockArg = Annotated[bool | None, Field(description="Lock with one turn instead of two (locks only).")]
 AdvertisingModeArg = Annotated[
     codes.AdvertisingModeName | None,
-    Field(description="Bluetooth advertising interval: slower saves battery but the app reacts later."),
+    Field(description="Bluetooth advertising interval: slower saves battery, the app reacts later."),
 ]
 TimezoneArg = Annotated[
     codes.TimezoneName | None,
-    Field(description="The device's timezone (IANA name), which its time-limited access rules use."),
+    Field(description="The device's timezone, which its time-limited access rules use."),
 ]
-AutoLockArg = Annotated[
-    bool | None, Field(description="Lock again automatically some time after the door was unlocked.")
-]
+AutoLockArg = Annotated[bool | None, Field(description="Lock again automatically some time after unlocking.")]
 LockAutoLockTimeoutArg = Annotated[
     int | None,
     Field(
         ge=0,
         le=_INT32_MAX,
-        description="Seconds after unlocking until auto-lock locks again (current firmware uses at least 2).",
+        description="Seconds after unlocking until auto-lock (current firmware uses at least 2).",
     ),
 ]
 SmartdoorAutoLockTimeoutArg = Annotated[
@@ -113,19 +101,19 @@ SmartdoorAutoLockTimeoutArg = Annotated[
 ]
 LngTimeoutArg = Annotated[
     codes.LngTimeoutSeconds | None,
-    Field(description="Lock 'n' Go: seconds until the lock locks again (5, 10, 15, 20, 30, 45 or 60)."),
+    Field(description="Lock 'n' Go: seconds until the lock locks again."),
 ]
 UnlatchDurationArg = Annotated[
     codes.UnlatchDurationSeconds | None,
-    Field(description="Seconds the latch is held open when unlatching (1, 3, 5, 7, 10, 15, 20 or 30)."),
+    Field(description="Seconds the latch is held open when unlatching."),
 ]
 ButtonActionArg = Annotated[
     codes.ButtonActionName | None,
-    Field(description="What pressing the device's button does (intelligent: lock or unlock, depending on state)."),
+    Field(description="What pressing the button does (intelligent: lock or unlock by state)."),
 ]
 OpenerButtonActionArg = Annotated[
     codes.OpenerButtonActionName | None,
-    Field(description="What pressing the Opener's button does (rto = Ring to Open, continuous_mode: anyone gets in)."),
+    Field(description="What pressing the button does (rto: Ring to Open; continuous_mode: anyone gets in)."),
 ]
 AutomaticBatteryDetectionArg = Annotated[
     bool | None, Field(description="Let the device detect its battery type itself.")
@@ -145,22 +133,21 @@ RtoTimeoutArg = Annotated[
 ]
 ElectricStrikeDurationArg = Annotated[
     int | None,
-    Field(ge=0, le=_INT32_MAX, description="How long (ms) the electric strike is actuated when opening."),
+    Field(ge=0, le=_INT32_MAX, description="How long (ms) the electric strike is actuated."),
 ]
 ElectricStrikeDelayArg = Annotated[
     int | None,
-    Field(ge=0, le=_INT32_MAX, description="Delay (ms) between an open command and the electric strike."),
+    Field(ge=0, le=_INT32_MAX, description="Delay (ms) from an open command to the electric strike."),
 ]
 RandomStrikeDelayArg = Annotated[
-    bool | None, Field(description="Use a random 3-7 s delay before opening, to look like a person inside.")
+    bool | None, Field(description="Random 3-7 s delay before opening, to look like someone inside.")
 ]
 DisableRtoAfterRingArg = Annotated[bool | None, Field(description="Switch Ring to Open off after one ring.")]
 DoorbellSuppressionArg = Annotated[
     list[codes.DoorbellSuppressionName] | None,
     Field(
         max_length=3,
-        description="When the doorbell is silenced: idle (neither Ring to Open nor continuous mode active), "
-        "rto_active, continuous_mode_active. An empty list never silences it.",
+        description="When the doorbell is silenced (idle: neither Ring to Open nor continuous mode on); [] never.",
     ),
 ]
 DoorbellSuppressionDurationArg = Annotated[
@@ -173,22 +160,18 @@ ShortCircuitDurationArg = Annotated[
 ]
 OpenerSoundArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound the Opener plays.")]
 SoundConfirmationArg = Annotated[bool | None, Field(description="Play a confirmation sound.")]
-SoundLevelArg = Annotated[int | None, Field(ge=0, le=255, description="Sound volume of the Opener (0-255).")]
+SoundLevelArg = Annotated[int | None, Field(ge=0, le=255, description="Sound volume of the Opener.")]
 BuzzerVolumeArg = Annotated[codes.BuzzerVolumeName | None, Field(description="Volume of the Smart Door's buzzer.")]
-BatteryWarningArg = Annotated[
-    bool, Field(description="Send the account owner an e-mail when the device's battery runs low.")
-]
+BatteryWarningArg = Annotated[bool, Field(description="E-mail the account owner when the device's battery runs low.")]
 DeviceListArg = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]],
     Field(
         min_length=1,
         max_length=100,
-        description="The devices: smartlockIds or names (as for smartlock); list_smartlocks shows them.",
+        description="The devices' smartlockIds or names.",
     ),
 ]
-AdminPinArg = Annotated[
-    int, Field(ge=0, le=9999, description="The new admin PIN, 0-9999. It never appears in any output or log.")
-]
+AdminPinArg = Annotated[int, Field(ge=0, le=9999, description="The new admin PIN.")]
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -494,7 +477,7 @@ async def update_smartlock(
     ctx: Context[AppState], smartlock: SmartlockArg, name: DeviceNameArg = None, favorite: FavoriteArg = None
 ) -> RequestPlan[SmartlockUpdate]:
     """Rename a device or change its favorite flag in Nuki Web. Give only what should change.
-    The user is asked to confirm first. For the device's own settings use update_config."""
+    For the device's own settings use update_config."""
     given = _given(locals())  # first: locals() are the arguments only here
     state = app_state(ctx)
     device = await _read(state, smartlock)
@@ -533,12 +516,10 @@ async def update_config(
     advertising_mode: AdvertisingModeArg = None,
     timezone: TimezoneArg = None,
 ) -> SectionPlan[SmartlockConfigWrite]:
-    """Change a device's basic configuration: name, position, auto-unlatch, lift-up handle,
-    pairing by button, button, LED and its brightness, single lock, Bluetooth advertising mode,
-    timezone. Give only the settings that should change; all others keep their values. The user
-    sees the exact changes and is asked to confirm. Auto-lock, Lock 'n' Go and button actions
-    are in the advanced configuration (update_advanced_config and its Opener/Smart Door
-    variants), not here. The device applies the change on its next contact with Nuki."""
+    """Change a device's basic configuration (name, position, button, LED, pairing, timezone,
+    ...). Give only the settings to change; the rest is kept. Auto-lock, Lock 'n' Go and button
+    actions are in update_advanced_config and its Opener/Smart Door variants, not here. The
+    device applies the change on its next contact with Nuki."""
     return await _plan_section(ctx, "update_config", CONFIG, smartlock, locals())
 
 
@@ -565,12 +546,10 @@ async def update_advanced_config(
     motor_speed: MotorSpeedArg = None,
     enable_slow_speed_during_nightmode: SlowAtNightArg = None,
 ) -> SectionPlan[AdvancedConfigWrite]:
-    """Change a smart lock's advanced configuration: auto-lock and its timeout, Lock 'n' Go
-    timeout, unlatch duration, button actions, battery type, detached cylinder, automatic
-    firmware updates, motor speed. Smart locks only: for an Opener use
+    """Change a smart lock's advanced configuration (auto-lock, Lock 'n' Go, unlatch duration,
+    button actions, battery, motor, firmware updates). Smart locks only: for an Opener use
     update_opener_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give only
-    the settings that should change; everything else, including the calibration, is kept. The
-    user sees the exact changes and is asked to confirm."""
+    the settings to change; the rest, calibration included, is kept."""
     return await _plan_section(ctx, "update_advanced_config", LOCK_ADVANCED, smartlock, locals())
 
 
@@ -604,11 +583,10 @@ async def update_opener_advanced_config(
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
     auto_update_enabled: AutoUpdateArg = None,
 ) -> SectionPlan[OpenerAdvancedConfigWrite]:
-    """Change an Opener's advanced configuration: Ring to Open timeout, electric strike
-    duration and delay, doorbell suppression, sounds and volume, button actions, battery type,
-    automatic firmware updates. Openers only (for smart locks use update_advanced_config, for
-    a Smart Door update_smartdoor_advanced_config). Give only the settings that should change;
-    everything else is kept. The user sees the exact changes and is asked to confirm."""
+    """Change an Opener's advanced configuration (Ring to Open, electric strike, doorbell
+    suppression, sounds, button actions, battery, firmware updates). Openers only: for smart
+    locks use update_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give
+    only the settings to change; the rest is kept."""
     return await _plan_section(ctx, "update_opener_advanced_config", OPENER_ADVANCED, smartlock, locals())
 
 
@@ -632,11 +610,10 @@ async def update_smartdoor_advanced_config(
     battery_type: BatteryTypeArg = None,
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
 ) -> SectionPlan[SmartdoorAdvancedConfigWrite]:
-    """Change a Smart Door's advanced configuration: auto-lock and its timeout, Lock 'n' Go
-    timeout, unlatch duration, buzzer volume, button actions, battery type. Smart Doors only
-    (for smart locks use update_advanced_config, for an Opener update_opener_advanced_config).
-    Give only the settings that should change; everything else is kept. The user sees the exact
-    changes and is asked to confirm."""
+    """Change a Smart Door's advanced configuration (auto-lock, Lock 'n' Go, unlatch duration,
+    buzzer, button actions, battery). Smart Doors only: for smart locks use
+    update_advanced_config, for an Opener update_opener_advanced_config. Give only the settings
+    to change; the rest is kept."""
     return await _plan_section(ctx, "update_smartdoor_advanced_config", SMARTDOOR_ADVANCED, smartlock, locals())
 
 
@@ -648,7 +625,7 @@ async def update_web_config(
 ) -> RequestPlan[WebConfigWrite]:
     """Turn Nuki Web's low-battery e-mail warning for one device on or off (a server-side
     setting; the device itself is not touched). For several devices at once use
-    bulk_web_config. The user is asked to confirm first."""
+    bulk_web_config."""
     given = _given(locals())  # first: locals() are the arguments only here
     state = app_state(ctx)
     device = await _read(state, smartlock)
@@ -675,8 +652,7 @@ async def bulk_web_config(
     ctx: Context[AppState], smartlocks: DeviceListArg, battery_warning_per_mail_enabled: BatteryWarningArg
 ) -> BulkWebConfigPlan:
     """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request.
-    Every device must be known (and allowed) or nothing is sent; devices that already have the
-    wanted value are left alone. The user sees each device's change and is asked to confirm."""
+    If any device is unknown (or not allowed) nothing is sent; devices already set are skipped."""
     state = app_state(ctx)
     visible = await visible_devices(state)
     devices: dict[int, Smartlock] = {}
@@ -722,9 +698,9 @@ async def bulk_web_config(
 async def update_admin_pin(
     ctx: Context[AppState], smartlock: SmartlockArg, admin_pin: AdminPinArg
 ) -> RequestPlan[SmartlockAdminPinUpdate]:
-    """Set a device's admin PIN (0-9999), which the Nuki app asks for before changing device
-    settings. Only when the user asked for it and gave the PIN; never make one up. The PIN is
-    hidden in every result, question and log. The user is asked to confirm first."""
+    """Set a device's admin PIN, which the Nuki app asks for before changing device settings.
+    Only when the user asked for it and gave the PIN; never make one up. The PIN never appears
+    in any result, question or log."""
     device = await find_device(app_state(ctx), smartlock)
     return RequestPlan(
         tool="update_admin_pin",
@@ -743,10 +719,9 @@ async def update_admin_pin(
     perform=perform_delete_smartlock,
 )
 async def delete_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
-    """Remove a device from the Nuki Web account. This does not reset the device, but afterwards
-    Nuki Web and this server can no longer see or operate it until it is added to the account
-    again in the Nuki app. Only when the user explicitly asked to remove this device; to rename
-    it use update_smartlock. The user is asked to confirm first."""
+    """Remove a device from the Nuki Web account. The device is not reset, but Nuki Web and this
+    server can no longer see or operate it until it is added again in the Nuki app. Only when the
+    user explicitly asked to remove this device; to rename it use update_smartlock."""
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="delete_smartlock",

@@ -166,9 +166,9 @@ async def perform_sync(ctx: Context[AppState], plan: WritePlan, confirmed_by: st
 
 @write_tool(title="Sync a device", destructive=False, idempotent=True, perform=perform_sync, confirms=False)
 async def sync_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
-    """Ask Nuki to re-read a device through its bridge or Wi-Fi (config, authorizations, logs),
+    """Ask Nuki to re-read a device through its bridge or Wi-Fi,
     e.g. after changes made in the Nuki app over Bluetooth. Asynchronous: the fresh data appears
-    a few seconds later. Do not call it in a loop: each sync talks to a battery-powered device."""
+    a few seconds later. Not in a loop: each sync wakes a battery-powered device."""
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="sync_smartlock",
@@ -184,7 +184,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     async def list_smartlocks(ctx: Context[AppState], limit: LimitArg = 50) -> SmartlockList:
         """List the Nuki devices (smart locks, Openers, Smart Doors) with their current state, door
         sensor, battery and whether they are online. Start here to learn device names and ids; use
-        get_smartlock for one device's settings. States can lag a few seconds behind reality."""
+        get_smartlock for one device's settings. States can lag a few seconds."""
         devices = await visible_devices(app_state(ctx))
         return SmartlockList(
             devices=[smartlock_summary(d) for d in devices[:limit]],

@@ -29,8 +29,7 @@ OptionalSmartlockArg = Annotated[
         default=None,
         min_length=1,
         max_length=200,
-        description="The device: its numeric smartlockId or its name (a unique part is enough). "
-        "Leave it out for the activity of every device of the account.",
+        description="The device's smartlockId or name (a unique part is enough); leave it out for every device.",
     ),
 ]
 DateArg = Annotated[
@@ -38,20 +37,18 @@ DateArg = Annotated[
     Field(
         default=None,
         max_length=40,
-        description="ISO 8601 date (2026-11-22) or date-time (2026-11-22T08:00:00+01:00); without an offset, the "
-        "device's local time (all devices: their shared zone, else UTC). A plain date as from_date means its "
-        "start, as to_date its end.",
+        description="ISO 8601 date (from_date: its start, to_date: its end) or date-time; without an offset the "
+        "device's local time (all devices: their shared zone, else UTC).",
     ),
 ]
 LogActionArg = Annotated[
     codes.LogActionFilterName | None,
     Field(
         default=None,
-        description="Only entries of this action, e.g. unlock, lock, unlatch, door_opened, door_ajar; "
-        "Opener: activate_rto, electric_strike_actuation, doorbell_recognition, ...",
+        description="Only entries of this action.",
     ),
 ]
-LogLimitArg = Annotated[int, Field(ge=1, le=MAX_LOG_PAGE, description="Return at most this many entries (1-50).")]
+LogLimitArg = Annotated[int, Field(ge=1, le=MAX_LOG_PAGE, description="Return at most this many entries.")]
 CursorArg = Annotated[
     str | None,
     Field(
@@ -59,8 +56,7 @@ CursorArg = Annotated[
         min_length=1,
         max_length=64,
         pattern=r"^[0-9A-Za-z_-]+$",
-        description="The next_cursor of the previous page: returns the entries older than it. Repeat "
-        "the other arguments unchanged.",
+        description="The previous page's next_cursor, for older entries; repeat the other arguments unchanged.",
     ),
 ]
 
@@ -180,10 +176,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         cursor: CursorArg = None,
     ) -> LogPage:
         """Read the activity log (who locked, unlocked or opened which door when, and whether it
-        worked), newest first, for one device or for every device. Filter by date range and action.
-        For older entries call again with the same arguments plus cursor=next_cursor; a page can hold
-        fewer entries than limit and still have a next_cursor. Not for the current lock state (use
-        get_smartlock)."""
+        worked), newest first, for one device or for every device. For older entries call again with
+        the same arguments plus cursor=next_cursor (a short page can still have one). Not for the
+        current lock state (use get_smartlock)."""
         state = app_state(ctx)
         visible = await visible_devices(state)
         device = None if smartlock is None else match_device(visible, smartlock)
