@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -19,6 +19,7 @@ from nuki_mcp.nuki.models import Smartlock
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 SmartlockArg = Annotated[
     str,
@@ -99,6 +100,30 @@ def _candidates(devices: list[Smartlock]) -> str:
     return ", ".join(f"{d.name} ({d.smartlock_id})" for d in devices)
 
 
+def match_by_name(
+    items: Sequence[T], wanted: str, name_of: Callable[[T], str], label_of: Callable[[T], str], what: str
+) -> T | None:
+    """The one item whose name equals `wanted`, else starts with it, else contains it (case-insensitive).
+
+    The first rule that hits decides; several hits under it are refused with their labels, so a name the
+    agent half-remembers never picks one of several devices, addresses or brands at random.
+    """
+    folded = wanted.strip().casefold()
+    rules: list[Callable[[str], bool]] = [
+        lambda name: name == folded,
+        lambda name: name.startswith(folded),
+        lambda name: folded in name,
+    ]
+    for rule in rules:
+        hits = [item for item in items if rule(name_of(item).casefold())]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            labels = ", ".join(label_of(hit) for hit in hits)
+            raise ToolError(f"{wanted!r} matches several {what}: {labels}; name one of them exactly.")
+    return None
+
+
 def match_device(devices: list[Smartlock], wanted: str) -> Smartlock:
     """Pick one device by id, exact name, then unique prefix or substring; refuse ambiguity."""
     key = wanted.strip()
@@ -106,18 +131,9 @@ def match_device(devices: list[Smartlock], wanted: str) -> Smartlock:
         by_id = [d for d in devices if d.smartlock_id == int(key)]
         if by_id:
             return by_id[0]
-    folded = key.casefold()
-    rules: list[Callable[[Smartlock], bool]] = [
-        lambda d: d.name.casefold() == folded,
-        lambda d: d.name.casefold().startswith(folded),
-        lambda d: folded in d.name.casefold(),
-    ]
-    for rule in rules:
-        hits = [d for d in devices if rule(d)]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise ToolError(f"{wanted!r} matches several devices: {_candidates(hits)}; name one of them exactly.")
+    found = match_by_name(devices, key, lambda d: d.name, lambda d: f"{d.name} ({d.smartlock_id})", "devices")
+    if found is not None:
+        return found
     if not devices:
         raise ToolError("This server can see no devices; check the account in Nuki Web and NUKI_DEVICES.")
     raise ToolError(f"No device matches {wanted!r}; the devices are: {_candidates(devices)}.")

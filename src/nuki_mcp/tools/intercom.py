@@ -1,6 +1,6 @@
 """Toolset `intercom` (opt-in, read-only): Nuki's public database of intercoms an Opener can be wired to."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Final
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
 from nuki_mcp.nuki.models import OpenerIntercomBrand, OpenerIntercomModel
-from nuki_mcp.tools.common import READ, LimitArg, nuki_errors, register_tool
+from nuki_mcp.tools.common import READ, LimitArg, match_by_name, nuki_errors, register_tool
 
 # Spec `OpenerIntercomModel.verified`.
 _VERIFIED: Final[Mapping[int, str]] = MappingProxyType({1: "verified", 2: "may_be_compatible", 3: "not_compatible"})
@@ -81,19 +81,9 @@ def _match_brand(brands: list[OpenerIntercomBrand], wanted: str) -> OpenerInterc
         by_id = [b for b in brands if b.brand_id == int(key)]
         if by_id:
             return by_id[0]
-    folded = key.casefold()
-    rules: list[Callable[[OpenerIntercomBrand], bool]] = [
-        lambda b: b.brand.casefold() == folded,
-        lambda b: b.brand.casefold().startswith(folded),
-        lambda b: folded in b.brand.casefold(),
-    ]
-    for rule in rules:
-        hits = [b for b in brands if rule(b)]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            names = ", ".join(b.brand for b in hits[:20])
-            raise ToolError(f"{wanted!r} matches several intercom brands: {names}; name one exactly.")
+    found = match_by_name(brands, key, lambda b: b.brand, lambda b: b.brand, "intercom brands")
+    if found is not None:
+        return found
     raise ToolError(f"Nuki knows no intercom brand {wanted!r}; list_intercom_brands lists them.")
 
 

@@ -6,9 +6,8 @@ allow-list is neither listed nor changed, and a write plan names the address's d
 """
 
 import dataclasses
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -35,6 +34,7 @@ from nuki_mcp.tools.common import (
     LimitArg,
     SmartlockArg,
     device_ref,
+    match_by_name,
     match_device,
     nuki_errors,
     register_tool,
@@ -368,32 +368,11 @@ def match_address(addresses: list[Address], wanted: str) -> Address:
         for address in addresses:
             if address.address_id == int(key):
                 return address
-    found = _unique(addresses, key, lambda a: a.name, "addresses")
+    found = match_by_name(addresses, key, lambda a: a.name, lambda a: repr(a.name), "addresses")
     if found is None:
         listed = ", ".join(f"{a.name} ({a.address_id})" for a in addresses) or "none"
         raise ToolError(f"No address matches {wanted!r}; the addresses are: {listed}.")
     return found
-
-
-T = TypeVar("T")
-
-
-def _unique(items: list[T], key: str, name_of: Callable[[T], str], what: str) -> T | None:
-    """The one item whose name equals, starts with, or contains `key` (first rule that hits wins)."""
-    folded = key.casefold()
-    rules: list[Callable[[str], bool]] = [
-        lambda n: n == folded,
-        lambda n: n.startswith(folded),
-        lambda n: folded in n,
-    ]
-    for rule in rules:
-        hits = [item for item in items if rule(name_of(item).casefold())]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            names = ", ".join(repr(name_of(h)) for h in hits)
-            raise ToolError(f"{key!r} matches several {what}: {names}; name one of them exactly.")
-    return None
 
 
 async def find_address(state: AppState, address: str) -> tuple[Scope, Address]:
@@ -406,7 +385,7 @@ def match_reservation(reservations: list[AddressReservation], wanted: str) -> Ad
     for reservation in reservations:
         if reservation.id == key or (reservation.reference or "").casefold() == key.casefold():
             return reservation
-    found = _unique(reservations, key, lambda r: r.name, "reservations")
+    found = match_by_name(reservations, key, lambda r: r.name, lambda r: repr(r.name), "reservations")
     if found is None:
         listed = ", ".join(f"{r.name} ({r.id})" for r in reservations) or "none"
         raise ToolError(f"No reservation matches {wanted!r}; the reservations are: {listed}.")
@@ -790,8 +769,8 @@ async def sync_service(ctx: Context[AppState], service: ServiceArg) -> ServicePl
     state = app_state(ctx)
     services = await state.client.list_services()
     key = service.strip().casefold()
-    found = next((s for s in services if s.service_id.casefold() == key), None) or _unique(
-        services, service.strip(), lambda s: s.name or s.service_id, "services"
+    found = next((s for s in services if s.service_id.casefold() == key), None) or match_by_name(
+        services, service.strip(), lambda s: s.name or s.service_id, lambda s: repr(s.name or s.service_id), "services"
     )
     if found is None:
         listed = ", ".join(s.service_id for s in services) or "none"
