@@ -11,7 +11,6 @@ Keys live for two lifetimes, so a late token is still told "expired" rather than
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import Final
@@ -29,9 +28,9 @@ from nuki_mcp.approvals.store import (
     ApprovalNotPending,
     ApprovalRequest,
     ApprovalState,
-    RefusalReason,
     ignore_events,
     is_well_formed_id,
+    redeemable,
     refusal,
 )
 from nuki_mcp.clock import Clock
@@ -123,25 +122,14 @@ class RedisApprovalStore:
         return await self._decide(approval_id, "denied")
 
     async def redeem(self, approval_id: str, binding: str) -> Approval:
-        approval = await self._current(approval_id) if is_well_formed_id(approval_id) else None
-        if approval is None:
-            raise refusal("unknown")
-        if not hmac.compare_digest(approval.request.binding.encode(), binding.encode()):
-            raise refusal("other_call")
-        if approval.state == "granted":
-            won = await self._client.set(self._key(approval_id, "redeemed"), b"1", nx=True, px=self._keep_ms)
-            if won:
-                redeemed = _with(approval, "redeemed")
-                self._emit("redeemed", redeemed)
-                return redeemed
+        current = await self._current(approval_id) if is_well_formed_id(approval_id) else None
+        approval = redeemable(current, binding)
+        # SET NX: of concurrent redemptions on any replica exactly one wins.
+        if not await self._client.set(self._key(approval_id, "redeemed"), b"1", nx=True, px=self._keep_ms):
             raise refusal("used")
-        reasons: dict[ApprovalState, RefusalReason] = {
-            "pending": "pending",
-            "denied": "denied",
-            "expired": "expired",
-            "redeemed": "used",
-        }
-        raise refusal(reasons[approval.state])
+        redeemed = _with(approval, "redeemed")
+        self._emit("redeemed", redeemed)
+        return redeemed
 
     async def wait(self, approval_id: str, up_to_s: float) -> Approval | None:
         # The decision may come from another replica's page: poll Redis on the store's clock.

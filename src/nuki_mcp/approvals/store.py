@@ -154,6 +154,28 @@ def refusal(reason: RefusalReason) -> ApprovalRefused:
     return ApprovalRefused(reason, _REFUSALS[reason])
 
 
+_NOT_REDEEMABLE: Final[dict[ApprovalState, RefusalReason]] = {
+    "pending": "pending",
+    "denied": "denied",
+    "expired": "expired",
+    "redeemed": "used",
+}
+
+
+def redeemable(approval: Approval | None, binding: str) -> Approval:
+    """`approval` if it may be used now for the call `binding` describes (granted, that very call); else why not.
+
+    Every store applies these checks before it marks the approval redeemed, atomically in its own way.
+    """
+    if approval is None:
+        raise refusal("unknown")
+    if not hmac.compare_digest(approval.request.binding.encode(), binding.encode()):
+        raise refusal("other_call")
+    if approval.state != "granted":
+        raise refusal(_NOT_REDEEMABLE[approval.state])
+    return approval
+
+
 class ApprovalStore(Protocol):
     async def create(self, request: ApprovalRequest) -> Approval:
         """Store a new pending approval with a fresh unguessable id."""
@@ -239,22 +261,10 @@ class MemoryApprovalStore:
 
     async def redeem(self, approval_id: str, binding: str) -> Approval:
         # No await between the checks and the state change: two redemptions cannot both succeed.
-        approval = self._current(approval_id) if is_well_formed_id(approval_id) else None
-        if approval is None:
-            raise refusal("unknown")
-        if not hmac.compare_digest(approval.request.binding.encode(), binding.encode()):
-            raise refusal("other_call")
-        if approval.state == "granted":
-            redeemed = self._put(replace(approval, state="redeemed"))
-            self._emit("redeemed", redeemed)
-            return redeemed
-        reasons: dict[ApprovalState, RefusalReason] = {
-            "pending": "pending",
-            "denied": "denied",
-            "expired": "expired",
-            "redeemed": "used",
-        }
-        raise refusal(reasons[approval.state])
+        approval = redeemable(self._current(approval_id) if is_well_formed_id(approval_id) else None, binding)
+        redeemed = self._put(replace(approval, state="redeemed"))
+        self._emit("redeemed", redeemed)
+        return redeemed
 
     async def wait(self, approval_id: str, up_to_s: float) -> Approval | None:
         approval = self._current(approval_id)
