@@ -41,7 +41,7 @@ button:disabled { opacity: 0.5; cursor: default; }
 .cp { font: 0.85em ui-monospace, monospace; border: 1px solid currentColor; border-radius: 3px; padding: 0 2px; }
 """
 
-# Base64url helpers, a JSON POST and the status line, shared by both pages.
+# Base64url helpers, a JSON POST, the status line and the passkey assertion, shared by every page.
 _COMMON_SCRIPT: Final = r"""
 "use strict";
 const statusLine = document.getElementById("status");
@@ -61,6 +61,26 @@ async function post(path, body) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) { throw new Error(data.error || "The server refused this."); }
   return data;
+}
+// The assertion ceremony of the approval and sign-in pages: options from `${base}/options`, the
+// passkey's answer to `${base}/verify`, whose reply it returns.
+async function assertWithPasskey(base) {
+  const options = await post(`${base}/options`);
+  options.challenge = unb64(options.challenge);
+  for (const c of options.allowCredentials || []) { c.id = unb64(c.id); }
+  const credential = await navigator.credentials.get({ publicKey: options });
+  const r = credential.response;
+  const answer = {
+    id: credential.id, rawId: b64(credential.rawId), type: credential.type,
+    response: {
+      clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData),
+      signature: b64(r.signature),
+    },
+    clientExtensionResults: {},
+  };
+  if (r.userHandle) { answer.response.userHandle = b64(r.userHandle); }
+  if (credential.authenticatorAttachment) { answer.authenticatorAttachment = credential.authenticatorAttachment; }
+  return post(`${base}/verify`, answer);
 }
 function problem(error) {
   return error && error.name === "NotAllowedError"
@@ -90,22 +110,7 @@ approveButton.addEventListener("click", async () => {
   setBusy(true);
   show("Waiting for your passkey\u2026", "busy");
   try {
-    const options = await post(`/approve/${approvalId}/options`);
-    options.challenge = unb64(options.challenge);
-    for (const c of options.allowCredentials || []) { c.id = unb64(c.id); }
-    const credential = await navigator.credentials.get({ publicKey: options });
-    const r = credential.response;
-    const answer = {
-      id: credential.id, rawId: b64(credential.rawId), type: credential.type,
-      response: {
-        clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData),
-        signature: b64(r.signature),
-      },
-      clientExtensionResults: {},
-    };
-    if (r.userHandle) { answer.response.userHandle = b64(r.userHandle); }
-    if (credential.authenticatorAttachment) { answer.authenticatorAttachment = credential.authenticatorAttachment; }
-    await post(`/approve/${approvalId}/verify`, answer);
+    await assertWithPasskey(`/approve/${approvalId}`);
     settle("Approved. You can close this page; if the agent stopped waiting, tell it to go ahead.", "ok");
   } catch (error) {
     show(`Not approved: ${problem(error)}`, "error");
@@ -162,22 +167,7 @@ signinButton.addEventListener("click", async () => {
   signinButton.disabled = true;
   show("Waiting for your passkey\u2026", "busy");
   try {
-    const options = await post(`${base}/options`);
-    options.challenge = unb64(options.challenge);
-    for (const c of options.allowCredentials || []) { c.id = unb64(c.id); }
-    const credential = await navigator.credentials.get({ publicKey: options });
-    const r = credential.response;
-    const answer = {
-      id: credential.id, rawId: b64(credential.rawId), type: credential.type,
-      response: {
-        clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData),
-        signature: b64(r.signature),
-      },
-      clientExtensionResults: {},
-    };
-    if (r.userHandle) { answer.response.userHandle = b64(r.userHandle); }
-    if (credential.authenticatorAttachment) { answer.authenticatorAttachment = credential.authenticatorAttachment; }
-    const done = await post(`${base}/verify`, answer);
+    const done = await assertWithPasskey(base);
     show("Signed in; returning to your app\u2026", "ok");
     location.assign(done.redirect);
   } catch (error) {
