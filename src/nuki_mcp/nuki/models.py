@@ -325,7 +325,9 @@ class AccountConfig(WireModel):
     otp_enabled_date: datetime | None = None
 
 
-class MyAccount(WireModel):
+class Account(WireModel):
+    """`Account`: a Nuki Web login (the token's own account, or one of its sub-accounts)."""
+
     account_id: int
     type: int = 0
     email: str = ""
@@ -336,24 +338,18 @@ class MyAccount(WireModel):
     language: str | None = None
     creation_date: datetime | None = None
     update_date: datetime | None = None
+
+
+class MyAccount(Account):
+    """The token's own account (`GET /account`), with its subscription and 2FA setting."""
+
     shs_subscription_type: str | None = None
     b2b_active: bool | None = None
     config: AccountConfig | None = None
 
 
-class SubAccount(WireModel):
+class SubAccount(Account):
     """`Account`: a sub-account (its own Nuki Web login under this account)."""
-
-    account_id: int
-    type: int = 0
-    email: str = ""
-    email_verified: bool | None = None
-    name: str = ""
-    master_account_id: int | None = None
-    rights: int | None = None
-    language: str | None = None
-    creation_date: datetime | None = None
-    update_date: datetime | None = None
 
 
 class AccountIntegration(WireModel):
