@@ -18,6 +18,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar, get_type_hints
 
 import anyio
@@ -63,7 +64,6 @@ WriteStatus = Literal["done", "not_done", "confirmation_required"]
 ConfirmOutcome = ElicitationResult[ConfirmForm]
 
 _ARGUMENTS = TypeAdapter(dict[str, JsonValue])
-_JSON_OBJECT = _ARGUMENTS
 
 
 class WriteResult(BaseModel):
@@ -518,7 +518,7 @@ class WriteRecordingServer(CompactSchemaServer):
 
 def is_app_only(tool: Tool) -> bool:
     """Whether a listed tool is for MCP Apps views only (`_meta.ui.visibility: ["app"]`)."""
-    ui = _JSON_OBJECT.validate_python((tool.meta or {}).get("ui") or {})
+    ui = _ARGUMENTS.validate_python((tool.meta or {}).get("ui") or {})
     return ui.get("visibility") == ["app"]
 
 
@@ -575,7 +575,7 @@ class WriteTool(Generic[PlanT, ResultT]):
     def name(self) -> str:
         return self.plan.__name__
 
-    @property
+    @cached_property  # read on every call of the tool; the annotations never change
     def result_type(self) -> type[WriteResult]:
         """What `perform` returns: the tool's structured result model."""
         returned: type[WriteResult] = get_type_hints(self.perform)["return"]
