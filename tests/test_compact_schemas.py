@@ -10,7 +10,7 @@ from pydantic import JsonValue
 
 from nuki_mcp.compact_schemas import compact_schema
 from nuki_mcp.demo.household import FRONT_DOOR_ID
-from tests.support import Harness, call_ok, obj
+from tests.support import Harness, call_error, call_ok, obj
 
 pytestmark = pytest.mark.anyio
 
@@ -52,6 +52,46 @@ def test_a_nullable_argument_with_a_default_other_than_null_keeps_its_null_alter
             "either": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
         }
     }
+
+
+def test_an_input_schema_leaves_out_bounds_that_only_keep_absurd_input_out_and_keeps_real_ones() -> None:
+    schema: dict[str, JsonValue] = {
+        "properties": {
+            "smartlock": {"type": "string", "minLength": 1, "maxLength": 200},
+            "name": {"type": "string", "minLength": 1, "maxLength": 32},
+            "email": {"type": "string", "minLength": 3, "maxLength": 200},
+            "rto_timeout": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            "sound_level": {"type": "integer", "minimum": 0, "maximum": 255},
+        }
+    }
+    assert compact_schema(schema, output=False) == {
+        "properties": {
+            "smartlock": {"type": "string"},
+            "name": {"type": "string", "maxLength": 32},
+            "email": {"type": "string", "minLength": 3},
+            "rto_timeout": {"type": "integer", "minimum": 1},
+            "sound_level": {"type": "integer", "minimum": 0, "maximum": 255},
+        }
+    }
+    # Output schemas describe what the server sends: they keep every bound.
+    assert compact_schema(schema, output=True) == schema
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({"smartlock": ""}, "smartlock should have at least 1 character"),
+        ({"smartlock": "x" * 201}, "smartlock should have at most 200 characters"),
+    ],
+)
+async def test_bounds_left_out_of_the_listed_schema_are_still_enforced_with_a_sentence_naming_the_argument(
+    tmp_path: Path, arguments: dict[str, JsonValue], expected: str
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        error = await call_error(client, "get_smartlock", arguments)
+    assert error.startswith(f"Invalid argument for get_smartlock: {expected}")
+    assert harness.sim.requests == []
 
 
 def test_an_output_schema_keeps_no_defaults_and_enum_values_stay_untouched() -> None:

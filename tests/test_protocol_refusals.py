@@ -67,7 +67,7 @@ async def test_an_argument_without_a_range_in_its_schema_is_explained_by_its_des
     async with harness.client() as client:
         error = await call_error(client, "create_smartlock_auth", arguments)
     assert error.startswith("Invalid argument for create_smartlock_auth: code should be a valid integer")
-    assert "(Keypad code (keypad_code only): exactly 6 digits 1-9 (no 0), not starting with 12" in error
+    assert "(keypad_code only: 6 digits 1-9, not starting with 12, unused on the device)" in error
     assert "12x456" not in error
 
 

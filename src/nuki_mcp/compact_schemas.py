@@ -14,6 +14,10 @@ In an output schema, a nullable field is spelled `"type": ["string", "null"]` in
 of two schemas: the same values, in half the characters. Only output schemas, which JSON Schema
 validators read, get this: some hosts turn input schemas into function-calling formats that know
 a single type per schema.
+
+An input schema does not list the bounds that only keep absurd input out (an empty string, or one of
+200 characters or more, where a name or id is meant; the 32-bit integer range Nuki's fields happen to
+have): no sensible call comes near them, and the server still enforces them, naming the argument.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from nuki_mcp.context import AppState
 _SCHEMA_MAPS: Final = frozenset({"properties", "$defs", "definitions", "patternProperties", "dependentSchemas"})
 # Keywords whose value is data or a list of names, never a schema.
 _DATA: Final = frozenset({"enum", "const", "examples", "required", "default"})
+# Input bounds against absurd input, enforced by the server but not listed (see the module's docstring).
+ABUSE_MAX_LENGTH: Final = 200
+_INT32_MAX: Final = 2**31 - 1
 
 
 def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str, JsonValue]:
@@ -50,6 +57,8 @@ def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str
             continue
         if key == "default" and (output or value is None):
             continue
+        if not output and _is_abuse_cap(key, value):
+            continue
         if key in _DATA:
             compacted[key] = value
         elif key in _SCHEMA_MAPS and isinstance(value, dict):
@@ -57,6 +66,16 @@ def compact_schema(schema: Mapping[str, JsonValue], *, output: bool) -> dict[str
         else:
             compacted[key] = _compact(value, output=output)
     return compacted
+
+
+def _is_abuse_cap(key: str, value: JsonValue) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return (
+        (key == "maxLength" and value >= ABUSE_MAX_LENGTH)
+        or (key == "minLength" and value == 1)
+        or (key == "maximum" and value == _INT32_MAX)
+    )
 
 
 def _nullable_parts(schema: Mapping[str, JsonValue]) -> tuple[dict[str, JsonValue], dict[str, JsonValue]] | None:

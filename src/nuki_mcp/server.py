@@ -41,11 +41,12 @@ logger = logging.getLogger(__name__)
 SERVER_NAME: Final = "nuki-mcp"
 INSTRUCTIONS: Final = (
     "Operate and audit Nuki smart locks, Openers and Smart Doors. Start with list_smartlocks to learn the "
-    "device names; a device can be named by id or (part of) its name. Actions are asynchronous at Nuki: "
-    "report the tool's outcome (confirmed, pending, failed, unknown) as it is, never claim a door is locked "
-    "unless the outcome is confirmed. Every change asks the user to confirm; when a tool returns "
-    "status confirmation_required, show the summary to the user and repeat the call with the "
-    "confirmation_token only after they approve. Keypad codes are hidden unless the user asks to see them."
+    "device names; a smartlock argument takes a device's id or (a unique part of) its name. Actions are "
+    "asynchronous at Nuki: report the tool's outcome (confirmed, pending, failed, unknown) as it is, never "
+    "claim a door is locked unless the outcome is confirmed. Every change asks the user to confirm; when a "
+    "tool returns status confirmation_required, show the summary to the user and repeat the same call with "
+    "its confirmation_token only after they approve. Update tools change only the arguments given and keep "
+    "the rest. Keypad codes are hidden unless the user asks to see them."
 )
 
 Registrar = Callable[[MCPServer[AppState], Settings], None]

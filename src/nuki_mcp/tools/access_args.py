@@ -19,13 +19,13 @@ _LOCAL = "device's local time unless it has an offset"
 
 FromDateArg = Annotated[
     str | None,
-    Field(max_length=40, description=f"Start: an ISO date (from 00:00) or date-time, {_LOCAL}."),
+    Field(max_length=40, description=f"Start: ISO date (from 00:00) or date-time, {_LOCAL}."),
 ]
 UntilDateArg = Annotated[
     str | None,
     Field(
         max_length=40,
-        description=f"End: an ISO date (through that day) or date-time, {_LOCAL}; not in the past.",
+        description=f"End: ISO date (through that day) or date-time, {_LOCAL}; not in the past.",
     ),
 ]
 WeekDaysArg = Annotated[
@@ -36,13 +36,13 @@ FromTimeArg = Annotated[
     str | None,
     Field(
         max_length=5,
-        description="Daily start HH:MM, device's local time, with allowed_until_time; cannot cross midnight "
-        "(22:00-06:00 takes two authorizations).",
+        description="Daily start HH:MM, device's local time; cannot cross midnight (22:00-06:00 takes two "
+        "authorizations).",
     ),
 ]
 UntilTimeArg = Annotated[
     str | None,
-    Field(max_length=5, description="Daily end HH:MM (up to 24:00), after allowed_from_time."),
+    Field(max_length=5, description="Daily end HH:MM (up to 24:00)."),
 ]
 
 
@@ -58,7 +58,7 @@ NewFromDateArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=40,
-        description=f"Start: an ISO date (from 00:00) or date-time, {_LOCAL}; null removes it.",
+        description=f"Start: ISO date (from 00:00) or date-time, {_LOCAL}; null removes it.",
     ),
 ]
 NewUntilDateArg = Annotated[
@@ -66,7 +66,7 @@ NewUntilDateArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=40,
-        description=f"End: an ISO date (through that day) or date-time, {_LOCAL}; null removes it.",
+        description=f"End: ISO date (through that day) or date-time, {_LOCAL}; null removes it.",
     ),
 ]
 NewWeekDaysArg = Annotated[
@@ -78,8 +78,8 @@ NewFromTimeArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=5,
-        description="Daily start HH:MM, device's local time, before allowed_until_time (cannot cross midnight); "
-        "null for both times removes the daily limit.",
+        description="Daily start HH:MM, device's local time (cannot cross midnight); null for both times removes "
+        "the daily limit.",
     ),
 ]
 NewUntilTimeArg = Annotated[
@@ -87,7 +87,7 @@ NewUntilTimeArg = Annotated[
     Field(
         json_schema_extra=_null_allowed,
         max_length=5,
-        description="Daily end HH:MM (up to 24:00); see allowed_from_time.",
+        description="Daily end HH:MM (up to 24:00).",
     ),
 ]
 

@@ -45,7 +45,7 @@ MAX_ACCOUNT_USER_PAGES = 50
 
 EmailFilterArg = Annotated[
     str | None,
-    Field(default=None, min_length=1, max_length=200, description="Only account users with this e-mail address."),
+    Field(default=None, min_length=1, max_length=200, description="Only this e-mail address."),
 ]
 
 
@@ -138,14 +138,11 @@ AccountUserRefArg = Annotated[
     Field(
         min_length=1,
         max_length=200,
-        description="The account user: their account_user_id, e-mail address or name (a unique part is enough), "
-        "as list_account_users shows.",
+        description="account_user_id, e-mail or name.",
     ),
 ]
-NewEmailArg = Annotated[
-    str | None, Field(default=None, min_length=3, max_length=200, description="New e-mail address.")
-]
-NewUserNameArg = Annotated[str | None, Field(default=None, min_length=1, max_length=100, description="New name.")]
+NewEmailArg = Annotated[str | None, Field(default=None, min_length=3, max_length=200)]
+NewUserNameArg = Annotated[str | None, Field(default=None, min_length=1, max_length=100)]
 LanguageName = Literal["en", "de", "es", "fr", "it", "nl", "cs", "sk"]
 NewLanguageArg = Annotated[
     LanguageName | None, Field(default=None, description="New language of Nuki's e-mails to them.")
@@ -156,7 +153,7 @@ EmailArg = Annotated[
 UserNameArg = Annotated[str, Field(min_length=1, max_length=100, description="Their name as it shows in Nuki.")]
 LanguageArg = Annotated[
     LanguageName | None,
-    Field(default=None, description="Language of Nuki's e-mails to them; omit for the account's language."),
+    Field(default=None, description="Of Nuki's e-mails to them (default: the account's)."),
 ]
 AccountUserKind = Literal["person", "company"]
 AccountUserKindArg = Annotated[
@@ -261,10 +258,9 @@ async def create_account_user(
     language: LanguageArg = None,
     type: AccountUserKindArg = "person",
 ) -> CreateAccountUserPlan:
-    """Add a person or company to the account as an account user, the step before giving them
-    app access (then call create_smartlock_auth with type app and this account user). It grants
-    no access by itself. The user is asked to confirm first. If they already exist (see
-    list_account_users), use them instead of creating a second one."""
+    """Add a person or company as an account user, the step before app access (then create_smartlock_auth with type
+    app); it grants no access itself. Reuse existing ones (list_account_users).
+    """
     address = _email_ok(email)
     client = app_state(ctx).client
     existing = [u for u in await client.list_account_users(email=address) if u.email.casefold() == address.casefold()]
@@ -338,9 +334,9 @@ async def update_account_user(
     name: NewUserNameArg = None,
     language: NewLanguageArg = None,
 ) -> UpdateAccountUserPlan:
-    """Change an account user's e-mail address, name or language. Only the fields you give
-    change; the rest is kept. The user is asked to confirm the exact changes first. Their
-    authorizations stay as they are (use update_smartlock_auth for those)."""
+    """Change an account user's e-mail, name or language. Their authorizations stay as they are (those:
+    update_smartlock_auth).
+    """
     client = app_state(ctx).client
     user = await find_account_user(client, account_user)
     wanted: list[tuple[str, str]] = []
@@ -389,9 +385,9 @@ async def perform_delete_account_user(
 
 @write_tool(title="Remove an account user", destructive=True, idempotent=True, perform=perform_delete_account_user)
 async def delete_account_user(ctx: Context[AppState], account_user: AccountUserRefArg) -> DeleteAccountUserPlan:
-    """Remove an account user from the account; the app access they hold through it ends. The
-    user is asked to confirm first. Nuki deletes asynchronously. To take away access to one
-    device only, use delete_smartlock_auth instead."""
+    """Remove an account user from the account, ending the app access they hold through it. To take away one device
+    only, use delete_smartlock_auth.
+    """
     state = app_state(ctx)
     user = await find_account_user(state.client, account_user)
     if _is_owner(user, await state.client.get_account()):
@@ -425,7 +421,7 @@ IntegrationArg = Annotated[
     Field(
         min_length=1,
         max_length=200,
-        description="The integration_id from list_account_integrations, or the integration's name.",
+        description="integration_id from list_account_integrations, or the name.",
     ),
 ]
 
@@ -519,9 +515,9 @@ def _match_integration(integrations: list[AccountIntegration], wanted: str) -> A
 
 @write_tool(title="Revoke an integration", destructive=True, idempotent=True, perform=perform_revoke_integration)
 async def revoke_account_integration(ctx: Context[AppState], integration: IntegrationArg) -> RevokeIntegrationPlan:
-    """Revoke an app, device or API token's access to the account (see
-    list_account_integrations), e.g. one that is no longer used. It loses access to the account
-    and every device at once. The user is asked to confirm first."""
+    """Revoke an app's, device's or API token's access to the account and every device at once (see
+    list_account_integrations), e.g. one no longer used.
+    """
     state = app_state(ctx)
     found = _match_integration(await state.client.list_account_integrations(), integration)
     token_id = found.token_id
@@ -596,8 +592,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="Get the account", annotations=READ)
     @nuki_errors
     async def get_account(ctx: Context[AppState]) -> AccountView:
-        """Show the Nuki Web account this server acts for: id, name, e-mail, account type,
-        language and subscription. Use it to confirm which account the token belongs to."""
+        """The Nuki Web account this server acts for: id, name, e-mail, type, language, subscription."""
         return account_view(await app_state(ctx).client.get_account())
 
     @register_tool(server, title="List account users", annotations=READ)
@@ -605,9 +600,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     async def list_account_users(
         ctx: Context[AppState], email: EmailFilterArg = None, limit: LimitArg = 50
     ) -> AccountUserList:
-        """List the account users: the people and companies that can receive app authorizations
-        (create_smartlock_auth takes one for an app user). Filter by e-mail. Not the list of who
-        has access to a door (use list_smartlock_auths)."""
+        """List the account users: the people and companies that can receive app authorizations (create_smartlock_auth
+        with type app). Not who has access to a door (list_smartlock_auths).
+        """
         users = await fetch_account_users(app_state(ctx).client, email=email)
         return AccountUserList(
             users=[account_user_row(u) for u in users[:limit]], total=len(users), truncated=len(users) > limit
@@ -616,8 +611,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="Get an account user", annotations=READ)
     @nuki_errors
     async def get_account_user(account_user: AccountUserRefArg, ctx: Context[AppState]) -> AccountUserDetails:
-        """Show one account user (by id, e-mail or name) and the authorizations they hold on
-        the devices, e.g. to see whether someone already has app access."""
+        """One account user (by id, e-mail or name) and the authorizations they hold, e.g. whether someone has app
+        access already.
+        """
         state = app_state(ctx)
         user = await find_account_user(state.client, account_user)
         seen, held, _ = await _held_auths(state, user)
@@ -642,9 +638,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="List integrations", annotations=READ)
     @nuki_errors
     async def list_account_integrations(ctx: Context[AppState], limit: LimitArg = 50) -> IntegrationList:
-        """List who can reach the account: phones and tablets with the Nuki app, integrations
-        (Alexa, Home Assistant, ...) and API tokens, with their scopes, when they were created
-        and last active. Revoke one with revoke_account_integration."""
+        """List who can reach the account: Nuki app phones, integrations (Alexa, Home Assistant, ...) and API tokens,
+        with scopes, created and last active. To revoke one: revoke_account_integration.
+        """
         state = app_state(ctx)
         found = await state.client.list_account_integrations()
         now = state.clock.now()
@@ -659,8 +655,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     async def list_sub_accounts(
         ctx: Context[AppState], email: EmailFilterArg = None, limit: LimitArg = 50
     ) -> SubAccountList:
-        """List the sub-accounts: separate Nuki Web logins under this account and what each may
-        do. Read-only: sub-account logins are created and changed in Nuki Web only."""
+        """List the sub-accounts: separate Nuki Web logins under this account and what each may do. Read-only: they are
+        managed in Nuki Web only.
+        """
         found = await app_state(ctx).client.list_sub_accounts(email=email)
         return SubAccountList(
             sub_accounts=[sub_account_row(a) for a in found[:limit]], total=len(found), truncated=len(found) > limit

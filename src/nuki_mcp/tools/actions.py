@@ -31,16 +31,13 @@ SERVER_STATE_OK = 0
 ActionOutcome = Literal["confirmed", "pending", "failed", "unknown"]
 WaitArg = Annotated[
     bool,
-    Field(
-        description="Wait up to 30 s for the device to report the new state; false: return once Nuki accepted "
-        "it (outcome pending)."
-    ),
+    Field(description="false: return once Nuki accepts (outcome pending)."),
 ]
 ActionArg = Annotated[
     codes.ActionName,
     Field(
-        description="Locks and Smart Doors: unlock, lock, unlatch (opens the door), lock_n_go*. Openers: "
-        "*_rto (Ring to Open), electric_strike_actuation (opens now), *_continuous_mode (anyone who rings gets in)."
+        description="Openers only: *_rto (Ring to Open), electric_strike_actuation (opens now), *_continuous_mode "
+        "(anyone who rings gets in). unlatch opens the door."
     ),
 ]
 
@@ -257,8 +254,9 @@ async def _wait_for_target(
 
 @write_tool(title="Lock a door", destructive=False, idempotent=True, perform=perform_action)
 async def lock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: WaitArg = True) -> ActionPlan:
-    """Lock a smart lock or Smart Door, then wait until the device reports "locked" (outcome
-    confirmed) or say it is still pending. Not for Openers."""
+    """Lock a smart lock or Smart Door and wait (up to 30 s) until it reports "locked" (outcome confirmed), else say it
+    is pending. Not for Openers.
+    """
     device = await find_device(app_state(ctx), smartlock)
     if codes.is_opener(device.type):
         raise ToolError(
@@ -270,9 +268,9 @@ async def lock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: 
 
 @write_tool(title="Unlock a door", destructive=True, idempotent=True, perform=perform_action)
 async def unlock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait: WaitArg = True) -> ActionPlan:
-    """Unlock a smart lock or Smart Door (anyone at the door can then open it); only when the
-    user asked for exactly this door. Waits until the device reports "unlocked". Not for Openers
-    (use smartlock_action)."""
+    """Unlock a smart lock or Smart Door (anyone at the door can then open it), only when the user asked for exactly
+    this door; waits (up to 30 s) until it reports "unlocked". Openers: smartlock_action.
+    """
     device = await find_device(app_state(ctx), smartlock)
     if codes.is_opener(device.type):
         raise ToolError(
@@ -286,9 +284,10 @@ async def unlock_smartlock(ctx: Context[AppState], smartlock: SmartlockArg, wait
 async def smartlock_action(
     ctx: Context[AppState], smartlock: SmartlockArg, action: ActionArg, wait: WaitArg = True
 ) -> ActionPlan:
-    """Run any action a device supports: unlatch (opens the door), Lock 'n' Go, or the Opener's
-    Ring to Open, electric strike and continuous mode. The action must fit the device type
-    (get_smartlock lists them). For plain lock/unlock prefer lock_smartlock/unlock_smartlock."""
+    """Run any action a device supports: unlatch (opens the door), Lock 'n' Go, the Opener's Ring to Open, electric
+    strike and continuous mode (get_smartlock lists a device's actions). Plain lock/unlock:
+    lock_smartlock/unlock_smartlock.
+    """
     return _plan("smartlock_action", await find_device(app_state(ctx), smartlock), action, wait)
 
 

@@ -19,12 +19,12 @@ AuditSmartlockArg = Annotated[
         default=None,
         min_length=1,
         max_length=200,
-        description="Audit only this device (smartlockId or name); leave it out for every device and the webhooks.",
+        description="Only this device; omit for every device and the account.",
     ),
 ]
 MinSeverityArg = Annotated[
     Severity,
-    Field(description="List only findings of this severity or worse (info: all of them)."),
+    Field(description="Only findings this severe or worse."),
 ]
 
 
@@ -36,13 +36,11 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         smartlock: AuditSmartlockArg = None,
         min_severity: MinSeverityArg = "info",
     ) -> AuditReport:
-        """Audit the security and health of the Nuki devices and who has access: weak batteries,
-        offline devices, missing admin PIN, blocked motor, door sensor problems, open doors, auto-lock
-        off, pairing on, auto-update off, Opener continuous mode, expired / disabled / unrestricted /
-        unused authorizations, missing webhooks. Returns counts by severity and the findings, most
-        severe first, each with its evidence and the tool call (or action on the device) that fixes it.
-        Read-only: apply a fix only when the user asks for it. For one device's plain state use
-        get_smartlock instead."""
+        """Audit security and health: batteries, connectivity, admin PIN, motor, door sensor, auto-lock, pairing,
+        updates, Opener modes, risky or unused authorizations and integrations, webhooks, two-factor. Findings come
+        most severe first, with evidence and the tool call that fixes each. Read-only: fix only when the user asks.
+        One device's state: get_smartlock.
+        """
         state = app_state(ctx)
         select = None
         if smartlock is not None:

@@ -67,30 +67,29 @@ OptionalSmartlockArg = Annotated[
     Field(
         min_length=1,
         max_length=200,
-        description="One device (its smartlockId or name); omit it to list the authorizations of every device.",
+        description="One device; omit for every device.",
     ),
 ]
 AuthIdArg = Annotated[
     str,
     Field(
         pattern=r"^[0-9a-fA-F]{24}$",
-        description="The authorization's 24-hex-digit id (auth_id in list_smartlock_auths), not the small "
-        "number the device uses internally.",
+        description="auth_id from list_smartlock_auths.",
     ),
 ]
 RevealCodeArg = Annotated[
     bool,
-    Field(description="Show keypad codes in clear text. Only when the user explicitly asked to see them."),
+    Field(description="Show codes in clear; only when the user asked."),
 ]
 AuthTypesArg = Annotated[
     list[codes.AuthTypeName] | None,
-    Field(description='Only these authorization types, e.g. ["keypad_code"]; omit for all.'),
+    Field(description='Only these types, e.g. ["keypad_code"].'),
 ]
 CreatableTypeArg = Annotated[
     codes.CreatableAuthType,
     Field(
-        description="app: a Nuki app user (needs account_user or account_user_id; Nuki invites them); fob: a "
-        "Nuki Fob; keypad_code: a PIN for the Nuki Keypad (needs code)."
+        description="app: a Nuki app user (needs account_user or account_user_id); fob: a Nuki Fob; "
+        "keypad_code: a Keypad PIN (needs code)."
     ),
 ]
 NameArg = Annotated[
@@ -98,7 +97,7 @@ NameArg = Annotated[
     Field(
         min_length=1,
         max_length=AUTH_NAME_MAX,
-        description="Name of the authorization (keypad codes: at most 20 characters).",
+        description="Keypad codes: at most 20 characters.",
     ),
 ]
 NewNameArg = Annotated[
@@ -107,28 +106,23 @@ NewNameArg = Annotated[
 ]
 CodeArg = Annotated[
     int | None,
-    Field(
-        description="Keypad code (keypad_code only): exactly 6 digits 1-9 (no 0), not starting with 12, not "
-        "already used on the device. It is never shown in summaries or results."
-    ),
+    Field(description="keypad_code only: 6 digits 1-9, not starting with 12, unused on the device."),
 ]
 AccountUserIdArg = Annotated[
     int | None,
-    Field(description="The account user (list_account_users) this authorization belongs to; required for app."),
+    Field(description="For app: the account user (or give account_user)."),
 ]
 AccountUserArg = Annotated[
     str | None,
     Field(
         min_length=1,
         max_length=200,
-        description="Instead of account_user_id: the account user's e-mail address or name.",
+        description="Instead of account_user_id: their e-mail or name.",
     ),
 ]
-RemoteAllowedArg = Annotated[
-    bool, Field(description="May operate the device remotely (Nuki app over the internet, Nuki Web).")
-]
+RemoteAllowedArg = Annotated[bool, Field(description="May operate it remotely (app over the internet, Nuki Web).")]
 NewRemoteAllowedArg = Annotated[
-    bool | None, Field(description="May operate the device remotely (Nuki app over the internet, Nuki Web).")
+    bool | None, Field(description="May operate it remotely (app over the internet, Nuki Web).")
 ]
 EnabledArg = Annotated[bool | None, Field(description="false pauses the authorization without deleting it.")]
 SmartActionsArg = Annotated[bool | None, Field(description="App users only: allow smart actions such as auto unlock.")]
@@ -367,12 +361,10 @@ async def create_smartlock_auth(
     allowed_until_time: UntilTimeArg = None,
     smart_actions_enabled: SmartActionsArg = None,
 ) -> CreateAuthPlan:
-    """Grant access to a device: create an app-user authorization (invites an account user), a
-    fob authorization, or a keypad code, optionally limited to dates, weekdays and a daily time
-    window (all on the device's local clock). The user is asked to confirm first. Keypad codes
-    must be 6 digits 1-9, must not start with 12 and must be unused on the device. Nuki applies
-    it asynchronously. To change an existing authorization use update_smartlock_auth instead of
-    creating a second one."""
+    """Grant access to a device: an app user (an account user, invited by Nuki), a fob or a keypad code, optionally
+    limited by dates, weekdays and daily times on the device's clock. To change an existing one use
+    update_smartlock_auth.
+    """
     state = app_state(ctx)
     devices = await visible_devices(state)
     device = match_device(devices, smartlock)
@@ -600,11 +592,9 @@ async def update_smartlock_auth(
     allowed_until_time: NewUntilTimeArg = None,
     account_user_id: AccountUserIdArg = None,
 ) -> UpdateAuthPlan:
-    """Change an existing authorization: rename it, enable or disable it, allow remote use,
-    change a keypad code, or change or remove its time limits (null removes a date or the daily
-    window; [] or null for weekdays = every day). Only the arguments you give change; the rest
-    (including the time window) is kept. The user is asked to confirm the exact changes first.
-    To revoke access for good use delete_smartlock_auth; to pause it, set enabled to false."""
+    """Change an authorization: name, enabled (false pauses it), remote use, keypad code or time limits (null removes a
+    date or the daily window; [] or null weekdays = every day). To revoke for good: delete_smartlock_auth.
+    """
     arguments = _UpdateArguments(
         name=name,
         enabled=enabled,
@@ -659,9 +649,9 @@ async def perform_delete(ctx: Context[AppState], plan: AuthPlan, confirmed_by: s
 
 @write_tool(title="Revoke an authorization", destructive=True, idempotent=True, perform=perform_delete)
 async def delete_smartlock_auth(ctx: Context[AppState], smartlock: SmartlockArg, auth_id: AuthIdArg) -> AuthPlan:
-    """Revoke access for good: delete an authorization (app user, fob or keypad code) from a
-    device. The user is asked to confirm first. Nuki applies it asynchronously; check with
-    list_smartlock_auths. To pause access instead, use update_smartlock_auth with enabled false."""
+    """Revoke access for good: delete an authorization (app user, fob or keypad code) from a device. To pause it
+    instead: update_smartlock_auth with enabled false.
+    """
     state = app_state(ctx)
     device, current = await _find_device_and_auth(state, smartlock, auth_id)
     return AuthPlan(
@@ -732,10 +722,10 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         limit: LimitArg = 50,
         reveal_code: RevealCodeArg = False,
     ) -> SmartlockAuthList:
-        """List who and what can operate the devices: app users, fobs and keypad codes, with their
-        time windows, whether they are enabled, last use and whether they have expired. Give
-        smartlock for one device, or omit it for all devices. Keypad codes are masked unless
-        reveal_code is true; only reveal them when the user asked to see them."""
+        """List who can operate the devices (app users, fobs, keypad codes) with time windows, enabled, last use and
+        expiry, for one device or all. Keypad codes are masked unless reveal_code; reveal only on the user's
+        request.
+        """
         state = app_state(ctx)
         type_codes = None if type is None else sorted({codes.auth_type_code(t) for t in type})
         devices = await visible_devices(state)
@@ -768,8 +758,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         ctx: Context[AppState],
         reveal_code: RevealCodeArg = False,
     ) -> SmartlockAuthDetails:
-        """Get one authorization in full (time window, account user, usage, status). The keypad
-        code is masked unless reveal_code is true. Use list_smartlock_auths to find auth_id."""
+        """One authorization in full (time window, account user, usage, status); auth_id from list_smartlock_auths. The
+        keypad code is masked unless reveal_code is true.
+        """
         state = app_state(ctx)
         device, auth = await _find_device_and_auth(state, smartlock, auth_id)
         return auth_details(auth, device.name, state.clock.now(), reveal_code=reveal_code)

@@ -21,23 +21,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 
-SmartlockArg = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=200,
-        description="smartlockId or name (a unique part will do).",
-    ),
-]
-LimitArg = Annotated[int, Field(ge=1, le=200, description="Return at most this many items.")]
-ConfirmationTokenArg = Annotated[
-    str | None,
-    Field(
-        default=None,
-        max_length=200,
-        description="Only when repeating an approved call: the token it returned.",
-    ),
-]
+# Said once, in the server's instructions: a device is named by id or (part of) its name.
+SmartlockArg = Annotated[str, Field(min_length=1, max_length=200)]
+LimitArg = Annotated[int, Field(ge=1, le=200)]
+# Said once, in the server's instructions and in the result that hands out the token.
+ConfirmationTokenArg = Annotated[str | None, Field(default=None, max_length=200)]
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 

@@ -63,36 +63,34 @@ LockBatteryTypeName = Literal["alkali", "accumulator", "lithium"]
 
 # --- arguments -----------------------------------------------------------------------------------
 
-DeviceNameArg = Annotated[str | None, Field(min_length=1, max_length=32, description="New device name.")]
-FavoriteArg = Annotated[bool | None, Field(description="Mark the device as a favorite in Nuki Web and the app.")]
-LatitudeArg = Annotated[float | None, Field(ge=-90, le=90, description="Latitude of the device (geofencing).")]
-LongitudeArg = Annotated[float | None, Field(ge=-180, le=180, description="Longitude of the device (geofencing).")]
+DeviceNameArg = Annotated[str | None, Field(min_length=1, max_length=32)]
+FavoriteArg = bool | None
+LatitudeArg = Annotated[float | None, Field(ge=-90, le=90)]
+LongitudeArg = Annotated[float | None, Field(ge=-180, le=180)]
 AutoUnlatchArg = Annotated[bool | None, Field(description="Also unlatch (open the door) whenever the lock unlocks.")]
 LiftUpHandleArg = Annotated[bool | None, Field(description="The handle must be lifted before the door can be locked.")]
-PairingEnabledArg = Annotated[
-    bool | None, Field(description="Allow pairing phones or accessories with the device's button.")
-]
-ButtonEnabledArg = Annotated[bool | None, Field(description="Enable the device's button.")]
-LedEnabledArg = Annotated[bool | None, Field(description="Enable the device's LED ring.")]
+PairingEnabledArg = Annotated[bool | None, Field(description="Allow pairing phones or accessories via the button.")]
+ButtonEnabledArg = bool | None
+LedEnabledArg = bool | None
 LedBrightnessArg = Annotated[
     int | None, Field(ge=0, le=codes.LED_BRIGHTNESS_MAX, description="LED brightness; 0 is off.")
 ]
 SingleLockArg = Annotated[bool | None, Field(description="Lock with one turn instead of two (locks only).")]
 AdvertisingModeArg = Annotated[
     codes.AdvertisingModeName | None,
-    Field(description="Bluetooth advertising interval: slower saves battery, the app reacts later."),
+    Field(description="Bluetooth advertising: slower saves battery, the app reacts later."),
 ]
 TimezoneArg = Annotated[
     codes.TimezoneName | None,
-    Field(description="The device's timezone, which its time-limited access rules use."),
+    Field(description="The zone its time-limited access rules use."),
 ]
-AutoLockArg = Annotated[bool | None, Field(description="Lock again automatically some time after unlocking.")]
+AutoLockArg = bool | None
 LockAutoLockTimeoutArg = Annotated[
     int | None,
     Field(
         ge=0,
         le=_INT32_MAX,
-        description="Seconds after unlocking until auto-lock (current firmware uses at least 2).",
+        description="Seconds after unlocking until auto-lock (at least 2 on current firmware).",
     ),
 ]
 SmartdoorAutoLockTimeoutArg = Annotated[
@@ -101,31 +99,33 @@ SmartdoorAutoLockTimeoutArg = Annotated[
 ]
 LngTimeoutArg = Annotated[
     codes.LngTimeoutSeconds | None,
-    Field(description="Lock 'n' Go: seconds until the lock locks again."),
+    Field(description="Seconds until Lock 'n' Go locks again."),
 ]
 UnlatchDurationArg = Annotated[
     codes.UnlatchDurationSeconds | None,
-    Field(description="Seconds the latch is held open when unlatching."),
+    Field(description="Seconds the latch stays open."),
 ]
 ButtonActionArg = Annotated[
     codes.ButtonActionName | None,
-    Field(description="What pressing the button does (intelligent: lock or unlock by state)."),
+    Field(description="What a button press does (intelligent: lock or unlock by state)."),
 ]
+DoubleButtonActionArg = Annotated[codes.ButtonActionName | None, Field(description="What a double press does.")]
 OpenerButtonActionArg = Annotated[
     codes.OpenerButtonActionName | None,
-    Field(description="What pressing the button does (rto: Ring to Open; continuous_mode: anyone gets in)."),
+    Field(description="What a button press does (rto: Ring to Open; continuous_mode: anyone gets in)."),
 ]
-AutomaticBatteryDetectionArg = Annotated[
-    bool | None, Field(description="Let the device detect its battery type itself.")
+OpenerDoubleButtonActionArg = Annotated[
+    codes.OpenerButtonActionName | None, Field(description="What a double press does.")
 ]
-LockBatteryTypeArg = Annotated[LockBatteryTypeName | None, Field(description="The batteries in the lock.")]
-BatteryTypeArg = Annotated[codes.BatteryTypeName | None, Field(description="The batteries in the device.")]
+AutomaticBatteryDetectionArg = bool | None
+LockBatteryTypeArg = LockBatteryTypeName | None
+BatteryTypeArg = codes.BatteryTypeName | None
 DetachedCylinderArg = Annotated[
     bool | None, Field(description="The cylinder's inner side turns independently of its outer side.")
 ]
-AutoUpdateArg = Annotated[bool | None, Field(description="Install firmware updates automatically.")]
-MotorSpeedArg = Annotated[codes.MotorSpeedName | None, Field(description="Motor speed of the lock.")]
-SlowAtNightArg = Annotated[bool | None, Field(description="Use the slow motor speed while night mode is active.")]
+AutoUpdateArg = bool | None
+MotorSpeedArg = codes.MotorSpeedName | None
+SlowAtNightArg = bool | None
 MillisArg = Annotated[int | None, Field(ge=0, le=_INT32_MAX, description="Milliseconds.")]
 RtoTimeoutArg = Annotated[
     int | None,
@@ -142,7 +142,7 @@ ElectricStrikeDelayArg = Annotated[
 RandomStrikeDelayArg = Annotated[
     bool | None, Field(description="Random 3-7 s delay before opening, to look like someone inside.")
 ]
-DisableRtoAfterRingArg = Annotated[bool | None, Field(description="Switch Ring to Open off after one ring.")]
+DisableRtoAfterRingArg = bool | None
 DoorbellSuppressionArg = Annotated[
     list[codes.DoorbellSuppressionName] | None,
     Field(
@@ -156,22 +156,25 @@ DoorbellSuppressionDurationArg = Annotated[
 ]
 ShortCircuitDurationArg = Annotated[
     int | None,
-    Field(ge=0, le=_INT32_MAX, description="Short circuit duration (ms) for BUS mode switching (intercom wiring)."),
+    Field(ge=0, le=_INT32_MAX, description="Short circuit (ms) for BUS mode switching (intercom wiring)."),
 ]
-OpenerSoundArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound the Opener plays.")]
-SoundConfirmationArg = Annotated[bool | None, Field(description="Play a confirmation sound.")]
-SoundLevelArg = Annotated[int | None, Field(ge=0, le=255, description="Sound volume of the Opener.")]
-BuzzerVolumeArg = Annotated[codes.BuzzerVolumeName | None, Field(description="Volume of the Smart Door's buzzer.")]
-BatteryWarningArg = Annotated[bool, Field(description="E-mail the account owner when the device's battery runs low.")]
+SoundRingArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound on a ring.")]
+SoundOpenArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound on opening.")]
+SoundRtoArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound when Ring to Open turns on.")]
+SoundCmArg = Annotated[codes.OpenerSoundName | None, Field(description="Sound when continuous mode turns on.")]
+SoundConfirmationArg = bool | None
+SoundLevelArg = Annotated[int | None, Field(ge=0, le=255)]
+BuzzerVolumeArg = codes.BuzzerVolumeName | None
+BatteryWarningArg = bool
 DeviceListArg = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]],
     Field(
         min_length=1,
         max_length=100,
-        description="The devices' smartlockIds or names.",
+        description="Device ids or names.",
     ),
 ]
-AdminPinArg = Annotated[int, Field(ge=0, le=9999, description="The new admin PIN.")]
+AdminPinArg = Annotated[int, Field(ge=0, le=9999)]
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -470,14 +473,11 @@ async def perform_delete_smartlock(ctx: Context[AppState], plan: WritePlan, conf
 # --- tools ---------------------------------------------------------------------------------------
 
 
-@write_tool(
-    title="Rename a device or mark it as favorite", destructive=True, idempotent=True, perform=perform_update_smartlock
-)
+@write_tool(title="Rename or favorite a device", destructive=True, idempotent=True, perform=perform_update_smartlock)
 async def update_smartlock(
     ctx: Context[AppState], smartlock: SmartlockArg, name: DeviceNameArg = None, favorite: FavoriteArg = None
 ) -> RequestPlan[SmartlockUpdate]:
-    """Rename a device or change its favorite flag in Nuki Web. Give only what should change.
-    For the device's own settings use update_config."""
+    """Rename a device or change its Nuki Web favorite flag. The device's own settings: update_config."""
     given = _given(locals())  # first: locals() are the arguments only here
     state = app_state(ctx)
     device = await _read(state, smartlock)
@@ -494,7 +494,7 @@ async def update_smartlock(
 
 
 @write_tool(
-    title="Change a device's configuration",
+    title="Change a device's settings",
     destructive=True,
     idempotent=True,
     perform=perform_section,
@@ -516,15 +516,15 @@ async def update_config(
     advertising_mode: AdvertisingModeArg = None,
     timezone: TimezoneArg = None,
 ) -> SectionPlan[SmartlockConfigWrite]:
-    """Change a device's basic configuration (name, position, button, LED, pairing, timezone,
-    ...). Give only the settings to change; the rest is kept. Auto-lock, Lock 'n' Go and button
-    actions are in update_advanced_config and its Opener/Smart Door variants, not here. The
-    device applies the change on its next contact with Nuki."""
+    """Change a device's basic settings (name, position, button, LED, pairing, timezone, ...), applied on its next
+    contact with Nuki. Auto-lock, Lock 'n' Go and button actions are advanced settings (update_advanced_config and
+    its variants).
+    """
     return await _plan_section(ctx, "update_config", CONFIG, smartlock, locals())
 
 
 @write_tool(
-    title="Change a smart lock's advanced configuration",
+    title="Change a smart lock's advanced settings",
     destructive=True,
     idempotent=True,
     perform=perform_section,
@@ -538,7 +538,7 @@ async def update_advanced_config(
     lng_timeout: LngTimeoutArg = None,
     unlatch_duration: UnlatchDurationArg = None,
     single_button_press_action: ButtonActionArg = None,
-    double_button_press_action: ButtonActionArg = None,
+    double_button_press_action: DoubleButtonActionArg = None,
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
     battery_type: LockBatteryTypeArg = None,
     detached_cylinder: DetachedCylinderArg = None,
@@ -546,15 +546,14 @@ async def update_advanced_config(
     motor_speed: MotorSpeedArg = None,
     enable_slow_speed_during_nightmode: SlowAtNightArg = None,
 ) -> SectionPlan[AdvancedConfigWrite]:
-    """Change a smart lock's advanced configuration (auto-lock, Lock 'n' Go, unlatch duration,
-    button actions, battery, motor, firmware updates). Smart locks only: for an Opener use
-    update_opener_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give only
-    the settings to change; the rest, calibration included, is kept."""
+    """Change a smart lock's advanced settings (auto-lock, Lock 'n' Go, unlatch, button actions, battery, motor,
+    firmware updates); calibration is kept. Smart locks only: Openers and Smart Doors have their own tools.
+    """
     return await _plan_section(ctx, "update_advanced_config", LOCK_ADVANCED, smartlock, locals())
 
 
 @write_tool(
-    title="Change an Opener's advanced configuration",
+    title="Change an Opener's advanced settings",
     destructive=True,
     idempotent=True,
     perform=perform_section,
@@ -571,27 +570,26 @@ async def update_opener_advanced_config(
     doorbell_suppression: DoorbellSuppressionArg = None,
     doorbell_suppression_duration: DoorbellSuppressionDurationArg = None,
     short_circuit_duration: ShortCircuitDurationArg = None,
-    sound_ring: OpenerSoundArg = None,
-    sound_open: OpenerSoundArg = None,
-    sound_rto: OpenerSoundArg = None,
-    sound_cm: OpenerSoundArg = None,
+    sound_ring: SoundRingArg = None,
+    sound_open: SoundOpenArg = None,
+    sound_rto: SoundRtoArg = None,
+    sound_cm: SoundCmArg = None,
     sound_confirmation: SoundConfirmationArg = None,
     sound_level: SoundLevelArg = None,
     single_button_press_action: OpenerButtonActionArg = None,
-    double_button_press_action: OpenerButtonActionArg = None,
+    double_button_press_action: OpenerDoubleButtonActionArg = None,
     battery_type: BatteryTypeArg = None,
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
     auto_update_enabled: AutoUpdateArg = None,
 ) -> SectionPlan[OpenerAdvancedConfigWrite]:
-    """Change an Opener's advanced configuration (Ring to Open, electric strike, doorbell
-    suppression, sounds, button actions, battery, firmware updates). Openers only: for smart
-    locks use update_advanced_config, for a Smart Door update_smartdoor_advanced_config. Give
-    only the settings to change; the rest is kept."""
+    """Change an Opener's advanced settings (Ring to Open, electric strike, doorbell suppression, sounds, button
+    actions, battery, firmware updates). Openers only: locks and Smart Doors have their own tools.
+    """
     return await _plan_section(ctx, "update_opener_advanced_config", OPENER_ADVANCED, smartlock, locals())
 
 
 @write_tool(
-    title="Change a Smart Door's advanced configuration",
+    title="Change a Smart Door's advanced settings",
     destructive=True,
     idempotent=True,
     perform=perform_section,
@@ -606,14 +604,13 @@ async def update_smartdoor_advanced_config(
     unlatch_duration: UnlatchDurationArg = None,
     buzzer_volume: BuzzerVolumeArg = None,
     single_button_press_action: ButtonActionArg = None,
-    double_button_press_action: ButtonActionArg = None,
+    double_button_press_action: DoubleButtonActionArg = None,
     battery_type: BatteryTypeArg = None,
     automatic_battery_type_detection: AutomaticBatteryDetectionArg = None,
 ) -> SectionPlan[SmartdoorAdvancedConfigWrite]:
-    """Change a Smart Door's advanced configuration (auto-lock, Lock 'n' Go, unlatch duration,
-    buzzer, button actions, battery). Smart Doors only: for smart locks use
-    update_advanced_config, for an Opener update_opener_advanced_config. Give only the settings
-    to change; the rest is kept."""
+    """Change a Smart Door's advanced settings (auto-lock, Lock 'n' Go, unlatch, buzzer, button actions, battery).
+    Smart Doors only: locks and Openers have their own tools.
+    """
     return await _plan_section(ctx, "update_smartdoor_advanced_config", SMARTDOOR_ADVANCED, smartlock, locals())
 
 
@@ -623,9 +620,9 @@ async def update_smartdoor_advanced_config(
 async def update_web_config(
     ctx: Context[AppState], smartlock: SmartlockArg, battery_warning_per_mail_enabled: BatteryWarningArg
 ) -> RequestPlan[WebConfigWrite]:
-    """Turn Nuki Web's low-battery e-mail warning for one device on or off (a server-side
-    setting; the device itself is not touched). For several devices at once use
-    bulk_web_config."""
+    """Turn Nuki Web's low-battery e-mail warning for one device on or off (a server setting; the device is not
+    touched). Several devices: bulk_web_config.
+    """
     given = _given(locals())  # first: locals() are the arguments only here
     state = app_state(ctx)
     device = await _read(state, smartlock)
@@ -643,7 +640,7 @@ async def update_web_config(
 
 
 @write_tool(
-    title="Change Nuki Web settings of several devices",
+    title="Change Nuki Web settings in bulk",
     destructive=True,
     idempotent=True,
     perform=perform_bulk_web_config,
@@ -651,8 +648,9 @@ async def update_web_config(
 async def bulk_web_config(
     ctx: Context[AppState], smartlocks: DeviceListArg, battery_warning_per_mail_enabled: BatteryWarningArg
 ) -> BulkWebConfigPlan:
-    """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request.
-    If any device is unknown (or not allowed) nothing is sent; devices already set are skipped."""
+    """Turn Nuki Web's low-battery e-mail warning on or off for several devices in one request. Nothing is sent if any
+    device is unknown; devices already set are skipped.
+    """
     state = app_state(ctx)
     visible = await visible_devices(state)
     devices: dict[int, Smartlock] = {}
@@ -698,9 +696,9 @@ async def bulk_web_config(
 async def update_admin_pin(
     ctx: Context[AppState], smartlock: SmartlockArg, admin_pin: AdminPinArg
 ) -> RequestPlan[SmartlockAdminPinUpdate]:
-    """Set a device's admin PIN, which the Nuki app asks for before changing device settings.
-    Only when the user asked for it and gave the PIN; never make one up. The PIN never appears
-    in any result, question or log."""
+    """Set a device's admin PIN, only when the user asked and gave it; never make one up. It never appears in any
+    result, question or log.
+    """
     device = await find_device(app_state(ctx), smartlock)
     return RequestPlan(
         tool="update_admin_pin",
@@ -713,15 +711,15 @@ async def update_admin_pin(
 
 
 @write_tool(
-    title="Remove a device from the Nuki Web account",
+    title="Remove a device from Nuki Web",
     destructive=True,
     idempotent=True,
     perform=perform_delete_smartlock,
 )
 async def delete_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
-    """Remove a device from the Nuki Web account. The device is not reset, but Nuki Web and this
-    server can no longer see or operate it until it is added again in the Nuki app. Only when the
-    user explicitly asked to remove this device; to rename it use update_smartlock."""
+    """Remove a device from the Nuki Web account (not reset; gone from Nuki Web and this server until re-added in the
+    Nuki app). Only when the user explicitly asked; to rename use update_smartlock.
+    """
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="delete_smartlock",

@@ -166,9 +166,9 @@ async def perform_sync(ctx: Context[AppState], plan: WritePlan, confirmed_by: st
 
 @write_tool(title="Sync a device", destructive=False, idempotent=True, perform=perform_sync, confirms=False)
 async def sync_smartlock(ctx: Context[AppState], smartlock: SmartlockArg) -> WritePlan:
-    """Ask Nuki to re-read a device through its bridge or Wi-Fi,
-    e.g. after changes made in the Nuki app over Bluetooth. Asynchronous: the fresh data appears
-    a few seconds later. Not in a loop: each sync wakes a battery-powered device."""
+    """Ask Nuki to re-read a device, e.g. after changes in the Nuki app over Bluetooth; fresh data follows seconds
+    later. Not in a loop: each sync wakes a battery-powered device.
+    """
     device = await find_device(app_state(ctx), smartlock)
     return WritePlan(
         tool="sync_smartlock",
@@ -182,9 +182,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="List devices", annotations=READ, meta=ui_meta(DASHBOARD_URI))
     @nuki_errors
     async def list_smartlocks(ctx: Context[AppState], limit: LimitArg = 50) -> SmartlockList:
-        """List the Nuki devices (smart locks, Openers, Smart Doors) with their current state, door
-        sensor, battery and whether they are online. Start here to learn device names and ids; use
-        get_smartlock for one device's settings. States can lag a few seconds."""
+        """List the devices (smart locks, Openers, Smart Doors) with state, door sensor, battery and online status;
+        start here for names and ids. One device's settings: get_smartlock.
+        """
         devices = await visible_devices(app_state(ctx))
         return SmartlockList(
             devices=[smartlock_summary(d) for d in devices[:limit]],
@@ -195,9 +195,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="Get one device", annotations=READ, meta=ui_meta(DASHBOARD_URI))
     @nuki_errors
     async def get_smartlock(smartlock: SmartlockArg, ctx: Context[AppState]) -> SmartlockDetails:
-        """Get one device in detail: lock state, door sensor, batteries, online status, admin PIN
-        state, firmware, the key settings (auto-lock, pairing, LED, timeouts, ...) and which actions
-        it supports. Use it to answer "is X locked?" or before changing a setting."""
+        """One device in detail: lock and door state, batteries, online status, admin PIN, firmware, key settings and
+        supported actions. Use it for "is X locked?" and before changing a setting.
+        """
         # GET /smartlock already returns every device in full (config, advanced config, state): one
         # request to Nuki, not a second GET /smartlock/{id} of what was just read.
         return smartlock_details(await find_device(app_state(ctx), smartlock))

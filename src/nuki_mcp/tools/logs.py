@@ -29,17 +29,20 @@ OptionalSmartlockArg = Annotated[
         default=None,
         min_length=1,
         max_length=200,
-        description="The device's smartlockId or name (a unique part is enough); leave it out for every device.",
+        description="Device id or name; omit for every device.",
     ),
 ]
-DateArg = Annotated[
+FromDateArg = Annotated[
     str | None,
     Field(
         default=None,
         max_length=40,
-        description="ISO 8601 date (from_date: its start, to_date: its end) or date-time; without an offset the "
-        "device's local time (all devices: their shared zone, else UTC).",
+        description="ISO date or date-time; no offset: device's local time (all devices: their shared zone, else UTC).",
     ),
+]
+ToDateArg = Annotated[
+    str | None,
+    Field(default=None, max_length=40, description="Like from_date; a plain date counts through that day."),
 ]
 LogActionArg = Annotated[
     codes.LogActionFilterName | None,
@@ -48,7 +51,7 @@ LogActionArg = Annotated[
         description="Only entries of this action.",
     ),
 ]
-LogLimitArg = Annotated[int, Field(ge=1, le=MAX_LOG_PAGE, description="Return at most this many entries.")]
+LogLimitArg = Annotated[int, Field(ge=1, le=MAX_LOG_PAGE)]
 CursorArg = Annotated[
     str | None,
     Field(
@@ -56,7 +59,7 @@ CursorArg = Annotated[
         min_length=1,
         max_length=64,
         pattern=r"^[0-9A-Za-z_-]+$",
-        description="The previous page's next_cursor, for older entries; repeat the other arguments unchanged.",
+        description="next_cursor of the previous page (other arguments unchanged).",
     ),
 ]
 
@@ -169,16 +172,16 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     async def list_smartlock_logs(
         ctx: Context[AppState],
         smartlock: OptionalSmartlockArg = None,
-        from_date: DateArg = None,
-        to_date: DateArg = None,
+        from_date: FromDateArg = None,
+        to_date: ToDateArg = None,
         action: LogActionArg = None,
         limit: LogLimitArg = 20,
         cursor: CursorArg = None,
     ) -> LogPage:
-        """Read the activity log (who locked, unlocked or opened which door when, and whether it
-        worked), newest first, for one device or for every device. For older entries call again with
-        the same arguments plus cursor=next_cursor (a short page can still have one). Not for the
-        current lock state (use get_smartlock)."""
+        """The activity log (who locked, unlocked or opened which door when, and whether it worked), newest first, for
+        one device or all. Older entries: repeat with cursor=next_cursor (even after a short page). Current state:
+        get_smartlock.
+        """
         state = app_state(ctx)
         visible = await visible_devices(state)
         device = None if smartlock is None else match_device(visible, smartlock)

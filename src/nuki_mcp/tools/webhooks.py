@@ -39,7 +39,7 @@ WebhookUrlArg = Annotated[
     Field(
         min_length=1,
         max_length=2000,
-        description="Where Nuki POSTs the events: an https:// URL that answers quickly with 2xx.",
+        description="An https:// URL that answers quickly with 2xx.",
     ),
 ]
 WebhookFeaturesArg = Annotated[
@@ -47,22 +47,19 @@ WebhookFeaturesArg = Annotated[
     Field(
         min_length=1,
         max_length=6,
-        description="Which events to send: DEVICE_STATUS (lock state, door, battery), DEVICE_MASTERDATA, "
-        "DEVICE_CONFIG, DEVICE_LOGS (new activity-log entries), DEVICE_AUTHS (authorizations changed), "
-        "ACCOUNT_USER.",
+        description="DEVICE_STATUS: lock state, door, battery; DEVICE_LOGS: new log entries; DEVICE_AUTHS: "
+        "authorizations changed.",
     ),
 ]
-WebhookIdArg = Annotated[int, Field(ge=1, description="The webhook_id from list_decentral_webhooks.")]
+WebhookIdArg = Annotated[int, Field(ge=1, description="webhook_id from list_decentral_webhooks.")]
 ApiKeyIdArg = Annotated[
     int | None,
     Field(
         ge=1,
-        description="The API key (list_api_keys) whose webhook deliveries to read; omit it when the account has one.",
+        description="API key (list_api_keys); omit when the account has one.",
     ),
 ]
-WebhookLogLimitArg = Annotated[
-    int, Field(ge=1, le=MAX_WEBHOOK_LOG_PAGE, description="Return at most this many deliveries (1-100).")
-]
+WebhookLogLimitArg = Annotated[int, Field(ge=1, le=MAX_WEBHOOK_LOG_PAGE)]
 WebhookCursorArg = Annotated[
     str | None,
     Field(
@@ -70,7 +67,7 @@ WebhookCursorArg = Annotated[
         min_length=1,
         max_length=64,
         pattern=r"^[0-9A-Za-z_-]+$",
-        description="The next_cursor of the previous page: returns older deliveries.",
+        description="next_cursor of the previous page.",
     ),
 ]
 
@@ -233,10 +230,9 @@ async def perform_delete_webhook(
 async def create_decentral_webhook(
     ctx: Context[AppState], webhook_url: WebhookUrlArg, webhook_features: WebhookFeaturesArg
 ) -> CreateWebhookPlan:
-    """Register a decentral webhook: Nuki then POSTs the chosen events (lock state changes, new
-    log entries, authorization changes, ...) of every device of the account to an https URL.
-    The result carries the signing secret exactly once: tell the user to store it. The user is
-    asked to confirm first. Do not call it to "test" a URL; each call adds another webhook."""
+    """Register a webhook: Nuki POSTs the chosen events of every device to an https URL. The result shows the signing
+    secret once: tell the user to store it. Not for testing a URL: each call adds another webhook.
+    """
     url = check_webhook_url(webhook_url)
     features = _features(webhook_features)
     state = app_state(ctx)
@@ -265,8 +261,8 @@ async def create_decentral_webhook(
 
 @write_tool(title="Delete a webhook", destructive=True, idempotent=True, perform=perform_delete_webhook)
 async def delete_decentral_webhook(ctx: Context[AppState], webhook_id: WebhookIdArg) -> DeleteWebhookPlan:
-    """Unregister a decentral webhook by its webhook_id (see list_decentral_webhooks); Nuki
-    stops sending events to its URL. The user is asked to confirm first."""
+    """Unregister a decentral webhook (webhook_id from list_decentral_webhooks); Nuki stops sending events to
+    its URL."""
     webhooks = await app_state(ctx).client.list_decentral_webhooks()
     match = next((w for w in webhooks if w.id == webhook_id), None)
     if match is None:
@@ -328,8 +324,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="List webhooks", annotations=READ)
     @nuki_errors
     async def list_decentral_webhooks(ctx: Context[AppState]) -> WebhookList:
-        """List the decentral webhooks registered for this account: their id, URL and the events
-        (features) Nuki sends to them. Signing secrets are never shown (only once, at creation)."""
+        """List the account's decentral webhooks: id, URL and the events (features) Nuki sends. Signing secrets are
+        never shown (only once, at creation).
+        """
         webhooks = await app_state(ctx).client.list_decentral_webhooks()
         return WebhookList(webhooks=[webhook_view(w) for w in webhooks], total=len(webhooks))
 
@@ -341,10 +338,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         limit: WebhookLogLimitArg = 50,
         cursor: WebhookCursorArg = None,
     ) -> WebhookDeliveryPage:
-        """Read the recent deliveries of the webhooks of one API key (Nuki keeps the last 300),
-        newest first: when, whether the receiver answered 2xx, its status, the duration and the
-        event. Use it to find out why a webhook receiver misses events. Bodies are not returned.
-        For older deliveries call again with cursor=next_cursor."""
+        """An API key's recent webhook deliveries (Nuki keeps 300), newest first: time, 2xx or not, status, duration,
+        event (no bodies). Older ones: repeat with cursor=next_cursor.
+        """
         state = app_state(ctx)
         key = api_key_id if api_key_id is not None else await only_api_key(state.client)
         raw = await state.client.get_webhook_logs(key, before_id=cursor, limit=limit)
@@ -357,9 +353,9 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
     @register_tool(server, title="List API keys", annotations=READ)
     @nuki_errors
     async def list_api_keys(ctx: Context[AppState], limit: LimitArg = 50) -> ApiKeyList:
-        """List the account's API keys (OAuth client registrations) by id and description, e.g.
-        to choose the api_key_id of get_webhook_logs. Read-only: keys and tokens are managed in
-        Nuki Web, never through this server."""
+        """List the account's API keys by id and description, e.g. for get_webhook_logs' api_key_id. Read-only: keys
+        are managed in Nuki Web only.
+        """
         keys = await app_state(ctx).client.list_api_keys()
         return ApiKeyList(
             api_keys=[api_key_view(k) for k in keys[:limit]], total=len(keys), truncated=len(keys) > limit
