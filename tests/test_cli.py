@@ -129,8 +129,9 @@ def test_check_on_the_demo_account_names_the_account_and_its_five_devices(tmp_pa
     assert run.code == 0, run.stderr
     assert "Anna Berger" in run.stdout
     assert "Devices: 5" in run.stdout
-    for toolset in ("devices", "auths", "logs", "webhooks", "account"):
-        assert any(line.split()[:2] == [toolset, "yes"] for line in run.stdout.splitlines()), run.stdout
+    verdicts = {line.split()[0]: line.split()[1] for line in run.stdout.splitlines() if line.startswith("  ")}
+    readable = ("devices", "auths", "logs", "webhooks", "account", "properties", "notifications", "intercom")
+    assert verdicts == dict.fromkeys(readable, "yes"), run.stdout
 
 
 def test_check_accepts_the_demo_flag_before_the_subcommand(tmp_path: Path) -> None:
@@ -200,7 +201,36 @@ def test_check_reports_which_toolsets_a_limited_token_allows(tmp_path: Path) -> 
     assert "Devices: 1" in run.stdout
     assert "Account: not readable" in run.stdout
     verdicts = {line.split()[0]: line.split()[1] for line in run.stdout.splitlines() if line.startswith("  ")}
-    assert verdicts == {"devices": "yes", "auths": "no", "logs": "no", "webhooks": "no", "account": "no"}
+    assert verdicts == {
+        "devices": "yes",
+        "auths": "no",
+        "logs": "no",
+        "webhooks": "no",
+        "account": "no",
+        "properties": "no",
+        "notifications": "no",
+        "intercom": "no",
+    }
+
+
+def test_check_reports_the_opt_in_toolsets_a_token_allows(tmp_path: Path) -> None:
+    routes: dict[str, tuple[int, object]] = {
+        "/account": (200, {"accountId": 1, "email": "anna@example.com", "name": "Anna", "type": 0}),
+        "/address": (200, []),
+        "/notification": (403, {"detailMessage": "Forbidden"}),
+        "/opener/brand": (200, [{"brandId": 1, "brand": "Siedle"}]),
+    }
+    with fake_nuki(routes) as url:
+        run = run_cli(tmp_path, "check", "--api-url", url, NUKI_API_TOKEN="account-only")
+    assert run.code == 0, run.stderr
+    verdicts = {line.split()[0]: line.split()[1] for line in run.stdout.splitlines() if line.startswith("  ")}
+    assert {name: verdicts[name] for name in ("account", "properties", "notifications", "intercom")} == {
+        "account": "yes",
+        "properties": "yes",
+        "notifications": "no",
+        "intercom": "yes",
+    }
+    assert "Devices: not readable" in run.stdout
 
 
 def test_check_exits_2_when_nuki_cannot_be_reached(tmp_path: Path) -> None:

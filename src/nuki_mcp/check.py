@@ -1,7 +1,8 @@
 """`nuki-mcp check`: does the token work, whose account is it, and which toolsets do its scopes allow?
 
-One cheap GET per readable toolset; 401 and 403 mean "this token's scopes do not allow it". The
-write-only toolsets cannot be probed without changing something, so the report says so.
+One cheap GET per readable toolset, all at the same time; 401 and 403 mean "this token's scopes do
+not allow it". The write-only toolsets cannot be probed without changing something, so the report
+says so.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
+import anyio
+
 from nuki_mcp.config import ToolsetName
 from nuki_mcp.guard import DeviceAllowList
 from nuki_mcp.nuki.client import NukiClient
-from nuki_mcp.nuki.errors import NukiAuthError, NukiForbiddenError
-from nuki_mcp.nuki.models import Smartlock
+from nuki_mcp.nuki.errors import NukiAuthError, NukiError, NukiForbiddenError
+from nuki_mcp.nuki.models import MyAccount, Smartlock
 
 T = TypeVar("T")
 
@@ -24,6 +27,9 @@ PROBES: Final[dict[ToolsetName, str]] = {
     "logs": "GET /smartlock/log",
     "webhooks": "GET /api/decentralWebhook",
     "account": "GET /account",
+    "properties": "GET /address",
+    "notifications": "GET /notification",
+    "intercom": "GET /opener/brand",
 }
 NOT_PROBED: Final[tuple[ToolsetName, ...]] = ("actions", "config", "advanced")
 
@@ -85,6 +91,12 @@ class CheckReport:
         return lines
 
 
+@dataclass
+class _Reads:
+    devices: list[Smartlock] | None = None
+    account: MyAccount | None = None
+
+
 async def check_token(
     client: NukiClient, *, api_url: str, demo: bool = False, allow_list: tuple[str, ...] = ()
 ) -> CheckReport:
@@ -93,16 +105,44 @@ async def check_token(
     Devices are counted within the allow-list (`allow_list`, NUKI_DEVICES), and its entries that name
     no device or several are reported.
     """
-    everything = await _probe(client.list_smartlocks)
+    allowed: dict[ToolsetName, bool] = {}
+    reads = _Reads()
+    errors: list[NukiError] = []
+
+    async with anyio.create_task_group() as group:
+
+        async def probe(toolset: ToolsetName, call: Callable[[], Awaitable[T]]) -> T | None:
+            try:
+                result = await _probe(call)
+            except NukiError as exc:  # raised below: a task group would wrap it in an ExceptionGroup
+                errors.append(exc)
+                group.cancel_scope.cancel()
+                return None
+            allowed[toolset] = result is not None
+            return result
+
+        async def read_devices() -> None:
+            reads.devices = await probe("devices", client.list_smartlocks)
+
+        async def read_account() -> None:
+            reads.account = await probe("account", client.get_account)
+
+        group.start_soon(read_devices)
+        group.start_soon(read_account)
+        group.start_soon(probe, "auths", client.list_account_auths)
+        group.start_soon(probe, "logs", lambda: client.list_account_logs(limit=1))
+        group.start_soon(probe, "webhooks", client.list_decentral_webhooks)
+        group.start_soon(probe, "properties", client.list_addresses)
+        group.start_soon(probe, "notifications", client.list_notifications)
+        group.start_soon(probe, "intercom", client.list_intercom_brands)
+    if errors:
+        raise errors[0]
+    everything, account = reads.devices, reads.account
     devices = (
         None
         if everything is None
         else [d for d in everything if DeviceAllowList(allow_list).allows(d.smartlock_id, d.name)]
     )
-    auths = await _probe(client.list_account_auths)
-    logs = await _probe(lambda: client.list_account_logs(limit=1))
-    webhooks = await _probe(client.list_decentral_webhooks)
-    account = await _probe(client.get_account)
     return CheckReport(
         api_url=api_url,
         demo=demo,
@@ -112,13 +152,7 @@ async def check_token(
         allow_list=allow_list,
         account_device_count=None if everything is None else len(everything),
         allow_list_problems=() if everything is None else tuple(allow_list_problems(allow_list, everything)),
-        allowed={
-            "devices": devices is not None,
-            "auths": auths is not None,
-            "logs": logs is not None,
-            "webhooks": webhooks is not None,
-            "account": account is not None,
-        },
+        allowed={toolset: allowed.get(toolset, False) for toolset in PROBES},
     )
 
 
