@@ -248,8 +248,9 @@ def _replica_process(tmp_path: Path, port: int, public_url: str, **env: str) -> 
     raise AssertionError(f"the replica on port {port} did not start (exit code {process.returncode})")
 
 
+@pytest.mark.parametrize("killed", ["after_answering", "while_waiting"])
 async def test_an_approval_asked_for_on_a_replica_that_is_then_killed_is_approved_and_performed_once_on_another(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, killed: str
 ) -> None:
     redis = sync_client(redis_server.url)
     owner = SoftAuthenticator()
@@ -261,7 +262,9 @@ async def test_an_approval_asked_for_on_a_replica_that_is_then_killed_is_approve
         "NUKI_MCP_REDIS_URL": redis_server.url,
         "NUKI_MCP_AUTH_TOKEN": token,
         "NUKI_CONFIRM": "passkey",
-        "NUKI_APPROVAL_WAIT": "0",
+        # while_waiting: A dies during its call, while it waits for the owner; the agent has the link from
+        # the call's progress message.
+        "NUKI_APPROVAL_WAIT": "0" if killed == "after_answering" else "600",
     }
     a_audit, b_audit = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     replicas: list[subprocess.Popen[str]] = []
@@ -270,14 +273,19 @@ async def test_an_approval_asked_for_on_a_replica_that_is_then_killed_is_approve
         replicas.append(_replica_process(tmp_path, b_port, public, NUKI_AUDIT_LOG=str(b_audit), **common))
         a, b = replicas
         arguments: dict[str, JsonValue] = {"smartlock": "Front Door"}
-        async with _machine_client(a_port, token) as on_a:
-            asked = _RESULT.validate_python((await on_a.call_tool("unlock_smartlock", arguments)).structured_content)
-        assert asked["status"] == "confirmation_required"
-        approval_id = str(asked["confirmation_token"])
-        assert asked["approval_url"] == f"{public}/approve/{approval_id}"
-
-        a.kill()  # SIGKILL: nothing of replica A runs any more, in memory or otherwise
+        if killed == "after_answering":
+            async with _machine_client(a_port, token) as on_a:
+                asked = _RESULT.validate_python(
+                    (await on_a.call_tool("unlock_smartlock", arguments)).structured_content
+                )
+            assert asked["status"] == "confirmation_required"
+            approval_url = str(asked["approval_url"])
+            a.kill()  # SIGKILL: nothing of replica A runs any more, in memory or otherwise
+        else:
+            approval_url = await _link_then_kill(a, a_port, token, arguments)
         assert a.wait(timeout=DEADLINE_S) == -signal.SIGKILL
+        approval_id = approval_url.removeprefix(f"{public}/approve/")
+        assert approval_url == f"{public}/approve/{approval_id}"
 
         async with httpx2.AsyncClient(base_url=f"http://localhost:{b_port}", timeout=DEADLINE_S) as to_b:
             headers = {"Origin": public, "Content-Type": "application/json"}
@@ -309,12 +317,38 @@ async def test_an_approval_asked_for_on_a_replica_that_is_then_killed_is_approve
     ]
     assert [(line["event"], line["outcome"]) for line in a_lines] == [
         ("approval", "created"),
-        ("decision", "confirmation_required"),
+        *([("decision", "confirmation_required")] if killed == "after_answering" else []),
     ]
     assert sorted(str(line["outcome"]) for line in b_lines if line["event"] == "approval") == ["granted", "redeemed"]
     # Every line of both replicas, the killed one's included, is in the shared stream.
     streamed = [_LINE.validate_json(fields[b"line"]) for _, fields in _ENTRIES.validate_python(redis.xrange(STREAM))]
     assert sorted(str(line["id"]) for line in streamed) == sorted(str(line["id"]) for line in a_lines + b_lines)
+
+
+async def _link_then_kill(
+    replica: subprocess.Popen[str], port: int, token: str, arguments: dict[str, JsonValue]
+) -> str:
+    """Call unlock on `replica`, SIGKILL it as soon as the call's progress message gives the approval link."""
+    links: list[str] = []
+    linked = anyio.Event()
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        if message is not None and "/approve/" in message:
+            links.append(message.split()[-1])
+            linked.set()
+
+    async def unlock(client: Client) -> None:
+        with contextlib.suppress(httpx2.HTTPError, MCPError):  # the replica dies under it
+            await client.call_tool("unlock_smartlock", arguments, progress_callback=on_progress)
+
+    with contextlib.suppress(httpx2.HTTPError, MCPError, ExceptionGroup), anyio.fail_after(DEADLINE_S):
+        async with _machine_client(port, token) as client, anyio.create_task_group() as group:
+            group.start_soon(unlock, client)
+            await linked.wait()
+            replica.kill()
+            group.cancel_scope.cancel()
+    assert links, "the call never sent the approval link"
+    return links[0]
 
 
 def _lines(audit: Path) -> list[dict[str, JsonValue]]:
