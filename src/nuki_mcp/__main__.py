@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve" and settings.confirm == "passkey":
             from nuki_mcp.cli_passkey import check_passkey_enrolled
 
-            check_passkey_enrolled()
+            check_passkey_enrolled(settings.redis_url.get_secret_value() if settings.redis_url else None)
         if args.command == "check":
             configure_logging()
             return _check(settings)
@@ -280,7 +280,7 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
     listeners = bind_listeners(host, port)
     try:
         server = create_server(settings, shared=shared)
-        app = build_http_app(server, settings, host, shared=shared, port=port)
+        app = build_http_app(server, settings, host, shared=shared, port=port, approvals=server.guard.approvals)
         _warn_about_allow_list(settings)
         shown = host if is_loopback(host) or not settings.allowed_hosts else settings.allowed_hosts[0]
         url = endpoint_url(shown, port)

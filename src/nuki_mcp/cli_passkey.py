@@ -218,10 +218,32 @@ async def _open_browser(url: str) -> None:
     await anyio.to_thread.run_sync(webbrowser.open, url, abandon_on_cancel=True)
 
 
-def check_passkey_enrolled() -> None:
-    """Start-up check of NUKI_CONFIRM=passkey: raises `SettingsError` (exit 2) when no passkey is enrolled."""
+def check_passkey_enrolled(redis_url: str | None = None) -> None:
+    """Start-up check of NUKI_CONFIRM=passkey: raises `SettingsError` (exit 2) when no passkey is enrolled.
+
+    With `redis_url` (replicas) the passkeys are the ones in that Redis, where `passkey add` put them.
+    """
     from nuki_mcp.approvals.passkeys import PasskeyError, require_enrolled_passkey
 
+    if redis_url is not None:
+        import redis
+
+        from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+        from nuki_mcp.shared_state.redis_state import redacted, sync_client
+
+        try:
+            enrolled = RedisPasskeyStore(sync_client(redis_url)).enrolled()
+        except redis.RedisError as exc:
+            raise SettingsError(
+                f"Cannot reach Redis at {redacted(redis_url)} ({exc}); check NUKI_MCP_REDIS_URL and that Redis "
+                "is running."
+            ) from None
+        if not enrolled:
+            raise SettingsError(
+                "NUKI_CONFIRM=passkey needs an enrolled passkey, and the replicas' Redis has none; run "
+                "`nuki-mcp passkey add` (with --public-url for a remote host) with NUKI_MCP_REDIS_URL set first."
+            )
+        return
     try:
         require_enrolled_passkey()
     except PasskeyError as exc:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import ConfirmMode
-from nuki_mcp.shared_state.base import MemorySingleUse, SingleUse
+from nuki_mcp.shared_state.base import MemoryQuestionLog, MemorySingleUse, QuestionLog, SingleUse
 
 if TYPE_CHECKING:
     from nuki_mcp.approvals.service import PasskeyApprovals
@@ -245,26 +245,28 @@ class QuestionTimes:
     """When each confirmation question was put to the human, so that a yes arriving too late is not used.
 
     Keyed by the same binding as a confirmation token. On the 2026-07-28 protocol era the question is
-    asked in one request and answered in the retry, so the retry keeps the time of the first asking.
+    asked in one request and answered in the retry, so the retry keeps the time of the first asking; that
+    retry may reach another replica, so with shared state the times are in `log` on the wall clock.
     """
 
     clock: Clock
     ttl_s: float = 120.0
-    _asked: dict[str, float] = field(default_factory=dict[str, float], repr=False)
+    log: QuestionLog = field(default_factory=MemoryQuestionLog, repr=False)
+    wall_clock: bool = False
 
     def asked(self, binding: str, *, answering: bool) -> None:
         """Note that the question for `binding` is asked now; `answering`: this request carries the answer."""
-        now = self.clock.monotonic()
-        # Forgotten only long after expiry: a forgotten question counts as stale, never as fresh.
-        for key in [k for k, at in self._asked.items() if now - at > 10 * self.ttl_s]:
-            del self._asked[key]
         if not answering:
-            self._asked[binding] = now
+            # Forgotten only long after expiry: a forgotten question counts as stale, never as fresh.
+            self.log.note(binding, self._now(), 10 * self.ttl_s)
 
     def answered_in_time(self, binding: str) -> bool:
         """Whether the answer to the question for `binding` arrives within its lifetime (once per question)."""
-        asked_at = self._asked.pop(binding, None)
-        return asked_at is not None and self.clock.monotonic() - asked_at <= self.ttl_s
+        asked_at = self.log.take(binding)
+        return asked_at is not None and self._now() - asked_at <= self.ttl_s
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp() if self.wall_clock else self.clock.monotonic()
 
 
 CardState = Literal["pending", "denied", "used"]

@@ -117,7 +117,9 @@ def create_server(
             used=shared.single_use,
             wall_clock=shared.where != "memory",
         ),
-        questions=QuestionTimes(clock=clock, ttl_s=settings.confirmation_ttl_s),
+        questions=QuestionTimes(
+            clock=clock, ttl_s=settings.confirmation_ttl_s, log=shared.questions, wall_clock=shared.where != "memory"
+        ),
         audit=audit,
         cards=CardApprovals(clock=clock),
         approvals=approvals,

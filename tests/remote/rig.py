@@ -24,7 +24,6 @@ import httpx2
 import uvicorn
 from pydantic import SecretStr
 
-from nuki_mcp.approvals.service import PasskeyApprovals
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.http_app import build_http_app
 from nuki_mcp.remote.signin import EnrolmentLinks, file_secret
@@ -67,7 +66,7 @@ def remote_replica(
     machine_token: str | None = None,
     redis_url: str | None = None,
     user_budget: int = 600,
-    approvals: PasskeyApprovals | None = None,
+    approval_wait: float | None = None,
 ) -> Generator[Replica]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -81,10 +80,13 @@ def remote_replica(
             "redis_url": SecretStr(redis_url) if redis_url else None,
             "user_budget": user_budget,
         }
+        | ({} if approval_wait is None else {"approval_wait": approval_wait})
     )
     clock = harness.clock
     state = shared or memory_shared_state(clock)
     server = create_server(settings, transport=harness.sim.transport(), clock=clock, shared=state)
+    # As `nuki-mcp --transport http` does: the server's own passkey approvals (NUKI_CONFIRM=passkey) get pages.
+    approvals = server.guard.approvals
     app = build_http_app(server, settings, "127.0.0.1", shared=state, clock=clock, port=port, approvals=approvals)
     uv = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)

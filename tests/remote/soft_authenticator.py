@@ -13,10 +13,13 @@ import json
 import secrets
 import struct
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from nuki_mcp.approvals.passkeys import StoredPasskey
 
 
 def b64url(raw: bytes) -> str:
@@ -41,8 +44,7 @@ class SoftAuthenticator:
         options = json.loads(options_json)
         rp_id = str(options["rp"]["id"])
         self.user_handle = unb64url(str(options["user"]["id"]))
-        numbers = self.key.public_key().public_numbers()
-        cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+        cose = self._cose_key()
         self.counter += 1
         auth_data = (
             hashlib.sha256(rp_id.encode()).digest()
@@ -63,6 +65,20 @@ class SoftAuthenticator:
                 "response": {"clientDataJSON": b64url(client_data), "attestationObject": b64url(attestation)},
                 "clientExtensionResults": {},
             }
+        )
+
+    def _cose_key(self) -> bytes:
+        numbers = self.key.public_key().public_numbers()
+        return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+
+    def enrolled(self, label: str = "test phone") -> StoredPasskey:
+        """This passkey as nuki-mcp stores it once enrolled (for a replica that must find one at start-up)."""
+        return StoredPasskey(
+            credential_id=b64url(self.credential_id),
+            public_key=b64url(self._cose_key()),
+            sign_count=self.counter,
+            label=label,
+            created=datetime.now(UTC),
         )
 
     def sign(self, options_json: str, origin: str) -> str:

@@ -1,14 +1,15 @@
-"""`nuki-mcp --transport http --public-url …` as a real process: it serves OAuth metadata, and a Redis it
-cannot reach is one line and exit code 2."""
+"""`nuki-mcp --transport http --public-url …` as a real process: it serves OAuth metadata, a Redis it
+cannot reach is one line and exit code 2, and a replica killed with SIGKILL loses no approval or audit line."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from pydantic import JsonValue, TypeAdapter
 
+from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
 from nuki_mcp.shared_state.audit_stream import STREAM
 from nuki_mcp.shared_state.redis_state import sync_client
 from tests.remote.redis_rig import RedisServer
+from tests.remote.soft_authenticator import SoftAuthenticator
 
 DEADLINE_S = 60.0
 pytestmark = pytest.mark.anyio
@@ -55,6 +58,24 @@ def test_an_unreachable_redis_stops_the_server_with_one_line_and_exit_code_2(tmp
     (line,) = run.stderr.splitlines()
     assert "Cannot reach Redis" in line
     assert "hunter2" not in line
+
+
+def test_passkey_confirmation_with_replicas_needs_a_passkey_in_their_redis_and_says_so_in_one_line(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "nuki_mcp", "--demo", "--transport", "http", "--port", str(_free_port())],
+        env=_env(tmp_path, NUKI_MCP_REDIS_URL=redis_server.url, NUKI_CONFIRM="passkey"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+        check=False,
+    )
+    assert run.returncode == 2
+    (line,) = run.stderr.splitlines()
+    assert "the replicas' Redis has none" in line
+    assert "nuki-mcp passkey add" in line
 
 
 def test_the_public_url_flag_starts_remote_mode_with_shared_state_in_redis(
@@ -196,3 +217,152 @@ def test_passkey_list_reads_the_replicas_passkeys_from_redis(
     monkeypatch.setenv("NUKI_MCP_REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
     assert passkey_main(["list"]) == 1
     assert "Cannot reach Redis" in capsys.readouterr().err
+
+
+def _replica_process(tmp_path: Path, port: int, public_url: str, **env: str) -> subprocess.Popen[str]:
+    """`nuki-mcp --demo --transport http --public-url …` on `port`, ready (listening) when this returns."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nuki_mcp",
+            "--demo",
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--public-url",
+            public_url,
+        ],
+        env=_env(tmp_path, **env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "Serving MCP over Streamable HTTP" in line:
+            return process
+    process.wait(timeout=DEADLINE_S)
+    raise AssertionError(f"the replica on port {port} did not start (exit code {process.returncode})")
+
+
+@pytest.mark.parametrize("killed", ["after_answering", "while_waiting"])
+async def test_an_approval_asked_for_on_a_replica_that_is_then_killed_is_approved_and_performed_once_on_another(
+    tmp_path: Path, redis_server: RedisServer, killed: str
+) -> None:
+    redis = sync_client(redis_server.url)
+    owner = SoftAuthenticator()
+    RedisPasskeyStore(redis).add(owner.enrolled())  # `nuki-mcp passkey add` with NUKI_MCP_REDIS_URL did this
+    a_port, b_port = _free_port(), _free_port()
+    public = f"http://localhost:{a_port}"  # one public URL for both, as behind a load balancer
+    token = "k" * 40
+    common = {
+        "NUKI_MCP_REDIS_URL": redis_server.url,
+        "NUKI_MCP_AUTH_TOKEN": token,
+        "NUKI_CONFIRM": "passkey",
+        # while_waiting: A dies during its call, while it waits for the owner; the agent has the link from
+        # the call's progress message.
+        "NUKI_APPROVAL_WAIT": "0" if killed == "after_answering" else "600",
+    }
+    a_audit, b_audit = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    replicas: list[subprocess.Popen[str]] = []
+    try:
+        replicas.append(_replica_process(tmp_path, a_port, public, NUKI_AUDIT_LOG=str(a_audit), **common))
+        replicas.append(_replica_process(tmp_path, b_port, public, NUKI_AUDIT_LOG=str(b_audit), **common))
+        a, b = replicas
+        arguments: dict[str, JsonValue] = {"smartlock": "Front Door"}
+        if killed == "after_answering":
+            async with _machine_client(a_port, token) as on_a:
+                asked = _RESULT.validate_python(
+                    (await on_a.call_tool("unlock_smartlock", arguments)).structured_content
+                )
+            assert asked["status"] == "confirmation_required"
+            approval_url = str(asked["approval_url"])
+            a.kill()  # SIGKILL: nothing of replica A runs any more, in memory or otherwise
+        else:
+            approval_url = await _link_then_kill(a, a_port, token, arguments)
+        assert a.wait(timeout=DEADLINE_S) == -signal.SIGKILL
+        approval_id = approval_url.removeprefix(f"{public}/approve/")
+        assert approval_url == f"{public}/approve/{approval_id}"
+
+        async with httpx2.AsyncClient(base_url=f"http://localhost:{b_port}", timeout=DEADLINE_S) as to_b:
+            headers = {"Origin": public, "Content-Type": "application/json"}
+            options = await to_b.post(f"/approve/{approval_id}/options", headers=headers, content=b"{}")
+            assert options.status_code == 200, options.text
+            answer = owner.sign(options.text, public)
+            verified = await to_b.post(f"/approve/{approval_id}/verify", headers=headers, content=answer)
+            assert verified.status_code == 200, verified.text
+        repeated = {**arguments, "confirmation_token": approval_id}
+        async with _machine_client(b_port, token) as on_b:
+            done = await on_b.call_tool("unlock_smartlock", repeated)
+            again = await on_b.call_tool("unlock_smartlock", repeated)
+        b.terminate()
+        b.wait(timeout=DEADLINE_S)
+    finally:
+        for process in replicas:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=DEADLINE_S)
+    performed = _RESULT.validate_python(done.structured_content)
+    assert (performed["status"], performed["confirmed_by"], performed["outcome"]) == ("done", "passkey", "confirmed")
+    assert again.is_error
+    assert "already used" in str(again.content)
+    a_lines = _lines(a_audit)
+    b_lines = _lines(b_audit)
+    # B sent exactly one unlock to Nuki: one attempt, confirmed by the passkey approval A created.
+    assert [(line["event"], line["confirmation"]) for line in b_lines if line["event"] == "attempt"] == [
+        ("attempt", "passkey")
+    ]
+    assert [(line["event"], line["outcome"]) for line in a_lines] == [
+        ("approval", "created"),
+        *([("decision", "confirmation_required")] if killed == "after_answering" else []),
+    ]
+    assert sorted(str(line["outcome"]) for line in b_lines if line["event"] == "approval") == ["granted", "redeemed"]
+    # Every line of both replicas, the killed one's included, is in the shared stream.
+    streamed = [_LINE.validate_json(fields[b"line"]) for _, fields in _ENTRIES.validate_python(redis.xrange(STREAM))]
+    assert sorted(str(line["id"]) for line in streamed) == sorted(str(line["id"]) for line in a_lines + b_lines)
+
+
+async def _link_then_kill(
+    replica: subprocess.Popen[str], port: int, token: str, arguments: dict[str, JsonValue]
+) -> str:
+    """Call unlock on `replica`, SIGKILL it as soon as the call's progress message gives the approval link."""
+    links: list[str] = []
+    linked = anyio.Event()
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        if message is not None and "/approve/" in message:
+            links.append(message.split()[-1])
+            linked.set()
+
+    async def unlock(client: Client) -> None:
+        with contextlib.suppress(httpx2.HTTPError, MCPError):  # the replica dies under it
+            await client.call_tool("unlock_smartlock", arguments, progress_callback=on_progress)
+
+    with contextlib.suppress(httpx2.HTTPError, MCPError, ExceptionGroup), anyio.fail_after(DEADLINE_S):
+        async with _machine_client(port, token) as client, anyio.create_task_group() as group:
+            group.start_soon(unlock, client)
+            await linked.wait()
+            replica.kill()
+            group.cancel_scope.cancel()
+    assert links, "the call never sent the approval link"
+    return links[0]
+
+
+def _lines(audit: Path) -> list[dict[str, JsonValue]]:
+    return [_LINE.validate_json(line) for line in audit.read_text().splitlines() if line.strip()]
+
+
+@contextlib.asynccontextmanager
+async def _machine_client(port: int, token: str) -> AsyncGenerator[Client]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=DEADLINE_S) as http,
+        Client(streamable_http_client(f"http://localhost:{port}/mcp", http_client=http)) as client,
+    ):
+        yield client
+
+
+_RESULT = TypeAdapter(dict[str, JsonValue])

@@ -14,17 +14,16 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from pydantic import JsonValue, SecretStr, TypeAdapter
+from pydantic import JsonValue, TypeAdapter
 
 from nuki_mcp.approvals.passkeys import default_state_dir
-from nuki_mcp.approvals.service import PasskeyApprovals
-from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRefused, ApprovalRequest, approval_binding
+from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.shared_state.audit_stream import STREAM
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
 from tests.remote.rig import Replica, enrol, enrolment_link, now_clock, remote_replica, tokens
 from tests.remote.soft_authenticator import SoftAuthenticator
-from tests.support import Harness, call_ok
+from tests.support import Harness, Json, call_error, call_ok
 
 pytestmark = pytest.mark.anyio
 
@@ -123,50 +122,56 @@ _LINE = TypeAdapter(dict[str, JsonValue])
 _ENTRIES = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])
 
 
-async def test_an_approval_asked_for_on_one_replica_is_approved_on_the_other_replicas_page_and_used_once(
-    harness: Harness, redis_server: RedisServer
+@pytest.fixture
+def passkey_harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return Harness(tmp_path, clock=now_clock(), confirm="passkey")
+
+
+async def test_an_unlock_asked_for_on_one_replica_is_approved_on_the_others_page_and_performed_there_once(
+    passkey_harness: Harness, redis_server: RedisServer
 ) -> None:
+    harness = passkey_harness
     a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
-    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a:
-        settings = harness.settings().model_copy(
-            update={"public_url": a.public_url, "redis_url": SecretStr(redis_server.url), "confirm": "passkey"}
-        )
-        on_a = PasskeyApprovals.from_settings(settings, harness.clock)
-        on_b = PasskeyApprovals.from_settings(settings, harness.clock)
-        with remote_replica(
-            harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url, approvals=on_b
-        ) as b:  # fmt: skip
-            owner = SoftAuthenticator()
-            secret = b_state.secret("enrolment-links")
-            async with httpx2.AsyncClient(base_url=b.base, timeout=20) as to_b:
-                link = enrolment_link(a, default_state_dir(), secret=secret).removeprefix(a.public_url)
-                assert (await enrol(to_b, link, owner, a.public_url)).status_code == 200
-                # The write path on A asks for an approval; its link names the public URL.
-                approval = await on_a.request(UNLOCK)
-                assert on_a.url(approval.id) == f"{a.public_url}/approve/{approval.id}"
-                page = await to_b.get(f"/approve/{approval.id}")
-                assert page.status_code == 200
-                assert "Front Door" in page.text
-                headers = {"Origin": a.public_url, "Content-Type": "application/json"}
-                options = await to_b.post(f"/approve/{approval.id}/options", headers=headers, content=b"{}")
-                assert options.status_code == 200, options.text
-                answer = owner.sign(options.text, a.public_url)
-                verified = await to_b.post(f"/approve/{approval.id}/verify", headers=headers, content=answer)
-                assert verified.status_code == 200, verified.text
-            decided = await on_a.wait(approval.id, 5)
-            assert decided is not None
-            assert decided.state == "granted"
-            assert (await on_a.redeem(approval.id, UNLOCK.binding)).state == "redeemed"
-            # Another replica's service (its own Redis connections, as in another process) sees it used up.
-            with pytest.raises(ApprovalRefused, match="already used"):
-                await PasskeyApprovals.from_settings(settings, harness.clock).redeem(approval.id, UNLOCK.binding)
+    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
+        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
+    ) as b:  # fmt: skip
+        owner = SoftAuthenticator()
+        async with httpx2.AsyncClient(base_url=a.base, timeout=20) as to_a:
+            link = enrolment_link(a, default_state_dir(), secret=a_state.secret("enrolment-links"))
+            assert (await enrol(to_a, link.removeprefix(a.public_url), owner, a.public_url)).status_code == 200
+            _, issued, _ = await tokens(to_a, a, owner)
+        arguments: Json = {"smartlock": "Front Door"}
+        async with mcp_client(a, issued["access_token"]) as on_a:
+            asked = await call_ok(on_a, "unlock_smartlock", arguments)
+        assert asked["status"] == "confirmation_required"
+        approval_id = str(asked["confirmation_token"])
+        assert asked["approval_url"] == f"{a.public_url}/approve/{approval_id}"
+        assert harness.sim.writes() == []
+        # The owner opens the link; the load balancer sends them to replica B.
+        async with httpx2.AsyncClient(base_url=b.base, timeout=20) as to_b:
+            page = await to_b.get(f"/approve/{approval_id}")
+            assert page.status_code == 200
+            assert "Front Door" in page.text
+            headers = {"Origin": a.public_url, "Content-Type": "application/json"}
+            options = await to_b.post(f"/approve/{approval_id}/options", headers=headers, content=b"{}")
+            assert options.status_code == 200, options.text
+            answer = owner.sign(options.text, a.public_url)
+            verified = await to_b.post(f"/approve/{approval_id}/verify", headers=headers, content=answer)
+            assert verified.status_code == 200, verified.text
+        repeated = {**arguments, "confirmation_token": approval_id}
+        async with mcp_client(b, issued["access_token"]) as on_b:
+            done = await call_ok(on_b, "unlock_smartlock", repeated)
+            again = await call_error(on_b, "unlock_smartlock", repeated)
+    assert done["status"] == "done"
+    assert done["confirmed_by"] == "passkey"
+    assert "already used" in again
+    assert [request.path for request in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
+    state = harness.sim.device(FRONT_DOOR_ID).state
+    assert state is not None
+    assert state.state == UNLOCKED
     a_state.close()
     b_state.close()
 
 
-UNLOCK = ApprovalRequest(
-    tool="unlock_smartlock",
-    devices=(ApprovalDevice(17001, "Front Door"),),
-    binding=approval_binding("unlock_smartlock", [17001], {"smartlock_id": 17001}),
-    summary="Unlock 'Front Door' (id 17001).",
-)
+UNLOCKED = 3

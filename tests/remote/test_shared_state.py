@@ -19,7 +19,7 @@ from nuki_mcp.approvals.store import (
     approval_binding,
 )
 from nuki_mcp.clock import ManualClock
-from nuki_mcp.guard import ConfirmationTokens, GuardRefusal
+from nuki_mcp.guard import ConfirmationTokens, GuardRefusal, QuestionTimes
 from nuki_mcp.shared_state import memory_shared_state
 from nuki_mcp.shared_state.base import SharedState
 from nuki_mcp.shared_state.redis_state import async_client, redis_shared_state
@@ -210,3 +210,41 @@ def test_with_shared_state_a_token_expires_on_the_wall_clock_which_every_machine
     redeeming.advance(121)
     with pytest.raises(GuardRefusal, match="expired"):
         tokens(redeeming, wall_clock=True).redeem("lock 3", late)
+
+
+@pytest.mark.parametrize("where", ["memory", "redis"])
+def test_a_question_time_is_taken_once_and_forgotten_after_it_is_kept(where: str, redis_server: RedisServer) -> None:
+    clock = ManualClock()
+    state = memory_shared_state(clock) if where == "memory" else redis_shared_state(redis_server.url)
+    state.questions.note("unlock 17001", 1000.5, 10)
+    assert state.questions.take("unlock 17001") == 1000.5
+    assert state.questions.take("unlock 17001") is None  # an answer is used once, on any replica
+    state.questions.note("lock 17002", 1000.0, 10)
+    state.questions.note("unlock 17002", 1011.0, 10)  # memory: noting later forgets what outlived its keep
+    if where == "memory":
+        assert state.questions.take("lock 17002") is None
+    assert state.questions.take("unlock 17002") == 1011.0
+    state.close()
+
+
+def test_with_shared_state_a_question_expires_on_the_wall_clock_which_every_machine_shares(
+    redis_server: RedisServer,
+) -> None:
+    asking = ManualClock()
+    answering = ManualClock(start=asking.now() - timedelta(days=1))  # same wall time, monotonic a day ahead
+    answering.advance(86_400)
+    state = redis_shared_state(redis_server.url)
+
+    def questions(clock: ManualClock, *, wall_clock: bool) -> QuestionTimes:
+        return QuestionTimes(clock=clock, ttl_s=120, log=state.questions, wall_clock=wall_clock)
+
+    questions(asking, wall_clock=True).asked("lock 1", answering=False)
+    questions(answering, wall_clock=True).asked("lock 1", answering=True)  # the retry keeps the first time
+    answering.advance(120)
+    assert questions(answering, wall_clock=True).answered_in_time("lock 1")
+    questions(asking, wall_clock=False).asked("lock 2", answering=False)
+    assert not questions(answering, wall_clock=False).answered_in_time("lock 2")
+    questions(asking, wall_clock=True).asked("lock 3", answering=False)
+    answering.advance(1)
+    assert not questions(answering, wall_clock=True).answered_in_time("lock 3")
+    state.close()

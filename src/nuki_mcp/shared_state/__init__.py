@@ -3,6 +3,7 @@
 `open_shared_state(redis_url, clock)` gives a `SharedState` whose parts are:
 - `single_use`: claim a key once (confirmation-token nonces; the first of two concurrent claims wins);
 - `kv`: short-lived values with an atomic take (OAuth clients, codes, tokens, sign-in requests);
+- `questions`: when each confirmation question was asked (an answer may come back to another replica);
 - `budget`: per-key request budgets in a fixed window (per user, per Nuki account);
 - `secret(name)`: a random key made once and then the same for every replica (confirmation MACs,
   the MRTR request_state key ring).
@@ -14,8 +15,10 @@ request path, the sync client only where the caller is synchronous, such as the 
 from nuki_mcp.shared_state.base import (
     KeyValueStore,
     MemoryKeyValueStore,
+    MemoryQuestionLog,
     MemoryRateBudget,
     MemorySingleUse,
+    QuestionLog,
     RateBudget,
     SharedState,
     SingleUse,
@@ -25,8 +28,10 @@ from nuki_mcp.shared_state.base import (
 __all__ = [
     "KeyValueStore",
     "MemoryKeyValueStore",
+    "MemoryQuestionLog",
     "MemoryRateBudget",
     "MemorySingleUse",
+    "QuestionLog",
     "RateBudget",
     "SharedState",
     "SingleUse",

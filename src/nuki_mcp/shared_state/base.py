@@ -26,6 +26,18 @@ class SingleUse(Protocol):
         ...
 
 
+class QuestionLog(Protocol):
+    """When each confirmation question was asked, so the answer may reach another replica than the question."""
+
+    def note(self, key: str, at: float, keep_s: float) -> None:
+        """Remember that the question `key` was asked at time `at` (seconds), for `keep_s` seconds."""
+        ...
+
+    def take(self, key: str) -> float | None:
+        """The time the question `key` was asked, forgotten at once: of two concurrent takes one sees it."""
+        ...
+
+
 class KeyValueStore(Protocol):
     """Short-lived string values; `take` reads and deletes in one atomic step."""
 
@@ -63,6 +75,7 @@ class SharedState:
     kv: KeyValueStore
     budget: RateBudget
     secret: SecretSource
+    questions: QuestionLog
     close: Callable[[], None] = field(default=lambda: None)
     # Builds the audit trail: the local JSONL file, and with Redis also a copy of each line in a stream.
     audit_trail: Callable[[Path | None, Clock], AuditTrail] | None = None
@@ -84,6 +97,22 @@ class MemorySingleUse:
 
     def release(self, key: str) -> None:
         self._claimed.pop(key, None)
+
+
+class MemoryQuestionLog:
+    """Question times of one process, on the clock of whoever notes them (`at` is that clock's now)."""
+
+    def __init__(self) -> None:
+        self._asked: dict[str, tuple[float, float]] = {}
+
+    def note(self, key: str, at: float, keep_s: float) -> None:
+        for old in [k for k, (_, until) in self._asked.items() if until < at]:
+            del self._asked[old]
+        self._asked[key] = (at, at + keep_s)
+
+    def take(self, key: str) -> float | None:
+        entry = self._asked.pop(key, None)
+        return None if entry is None else entry[0]
 
 
 class MemoryKeyValueStore:
@@ -155,4 +184,5 @@ def memory_shared_state(clock: Clock) -> SharedState:
         kv=MemoryKeyValueStore(clock),
         budget=MemoryRateBudget(clock),
         secret=MemorySecrets(),
+        questions=MemoryQuestionLog(),
     )

@@ -6,6 +6,7 @@ first-writer-wins, `GETDEL` for takes, `INCR` for budgets; nothing is read, deci
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -62,6 +63,23 @@ class RedisSingleUse:
 
     def release(self, key: str) -> None:
         self._client.delete(PREFIX + "once:" + key)
+
+
+class RedisQuestionLog:
+    """Question times as wall-clock seconds (replicas share no monotonic clock), keyed by a hash of the binding."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+
+    def _key(self, key: str) -> str:
+        return PREFIX + "question:" + hashlib.sha256(key.encode()).hexdigest()
+
+    def note(self, key: str, at: float, keep_s: float) -> None:
+        self._client.set(self._key(key), repr(at).encode(), px=_ms(keep_s))
+
+    def take(self, key: str) -> float | None:
+        value = as_bytes(self._client.getdel(self._key(key)))
+        return float(value) if value is not None else None
 
 
 class RedisKeyValueStore:
@@ -133,6 +151,7 @@ def redis_shared_state(url: str) -> SharedState:
         kv=RedisKeyValueStore(shared),
         budget=RedisRateBudget(shared),
         secret=RedisSecrets(blocking),
+        questions=RedisQuestionLog(blocking),
         close=close,
         audit_trail=audit_trail,
     )
