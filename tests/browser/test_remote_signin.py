@@ -4,7 +4,8 @@ one-time link and signs an MCP client in on the authorization page; the client i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -20,12 +21,13 @@ from pydantic import AnyUrl
 
 from nuki_mcp.approvals.passkeys import default_state_dir
 from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
-from tests.browser.rig import browser_page
+from tests.browser.rig import BrowserPage, browser_page
 from tests.remote.conftest import redis_server, redis_session
 from tests.remote.redis_rig import RedisServer
 from tests.remote.rig import REDIRECT_URI, Replica, enrolment_link, now_clock, query_of, remote_replica
-from tests.support import Harness, call_ok
+from tests.support import Harness, Json, call_error, call_ok
 
 pytestmark = pytest.mark.anyio
 __all__ = ["redis_server", "redis_session"]  # the remote suite's Redis fixtures, used here too
@@ -66,69 +68,142 @@ def replicas(harness: Harness, redis_server: RedisServer) -> Iterator[tuple[Repl
     b_state.close()
 
 
+async def enrol_in_browser(rig: BrowserPage, replica: Replica, redis_url: str) -> None:
+    """The owner opens a one-time enrolment link (as `nuki-mcp passkey add --public-url` prints) and enrols."""
+    secret = redis_shared_state(redis_url).secret("enrolment-links")
+    await rig.page.goto(enrolment_link(replica, default_state_dir(), label="owner's phone", secret=secret))
+    await rig.page.click("#enrol")
+    await rig.wait_for_status("Passkey added")
+
+
+async def sign_in_with_the_sdk(rig: BrowserPage, replica: Replica) -> tuple[MemoryStorage, list[str], list[str]]:
+    """The SDK's OAuth client signs in to `replica`; the owner signs in on the page with their passkey.
+
+    Returns the client's token storage, the redirect URLs the browser came back to, and the tools listed.
+    """
+    page = rig.page
+    returned: list[str] = []
+    came_back = anyio.Event()
+
+    async def capture(route: PlaywrightRoute) -> None:
+        returned.append(route.request.url)
+        came_back.set()
+        await route.fulfill(status=200, body="signed in")
+
+    await page.route("http://127.0.0.1:9/**", capture)
+
+    async def on_redirect(url: str) -> None:
+        await page.goto(url)  # /authorize sends the browser on to the sign-in page
+        assert "/signin/" in page.url
+        await page.click("#signin")
+        await came_back.wait()
+
+    async def on_callback() -> AuthorizationCodeResult:
+        answer = query_of(returned[-1])
+        return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
+
+    storage = MemoryStorage()
+    auth = OAuthClientProvider(
+        server_url=replica.mcp_url,
+        client_metadata=OAuthClientMetadata(
+            redirect_uris=[AnyUrl(REDIRECT_URI)],
+            client_name="browser agent",
+            scope="nuki",
+            token_endpoint_auth_method="none",
+        ),
+        storage=storage,
+        redirect_handler=on_redirect,
+        callback_handler=on_callback,
+    )
+    async with (
+        httpx2.AsyncClient(auth=auth, timeout=30) as authed,
+        Client(streamable_http_client(replica.mcp_url, http_client=authed)) as client,
+    ):
+        tools = await client.list_tools()
+    return storage, returned, [t.name for t in tools.tools]
+
+
+@asynccontextmanager
+async def bearer_client(replica: Replica, access_token: str) -> AsyncGenerator[Client]:
+    headers = {"Authorization": f"Bearer {access_token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        Client(streamable_http_client(replica.mcp_url, http_client=http)) as client,
+    ):
+        yield client
+
+
 async def test_the_owner_enrols_and_signs_an_sdk_client_in_with_a_passkey_and_both_replicas_serve_it(
     browser: PlaywrightBrowser, replicas: tuple[Replica, Replica], redis_server: RedisServer
 ) -> None:
     a, b = replicas
-    secret = redis_shared_state(redis_server.url).secret("enrolment-links")
-    link = enrolment_link(a, default_state_dir(), label="owner's phone", secret=secret)
     with anyio.fail_after(90):
         async with browser_page(browser, "remote-signin") as rig:
-            page = rig.page
-            await page.goto(link)
-            await page.click("#enrol")
-            await rig.wait_for_status("Passkey added")
+            await enrol_in_browser(rig, a, redis_server.url)
             enrolled = RedisPasskeyStore(sync_client(redis_server.url)).enrolled()
             assert [p.label for p in enrolled] == ["owner's phone"]
             assert (await rig.authenticator.credential_ids()) == [enrolled[0].credential_id]
-
-            returned: list[str] = []
-            came_back = anyio.Event()
-
-            async def capture(route: PlaywrightRoute) -> None:
-                returned.append(route.request.url)
-                came_back.set()
-                await route.fulfill(status=200, body="signed in")
-
-            await page.route("http://127.0.0.1:9/**", capture)
-
-            async def on_redirect(url: str) -> None:
-                await page.goto(url)  # /authorize sends the browser on to the sign-in page
-                assert "/signin/" in page.url
-                await page.click("#signin")
-                await came_back.wait()
-
-            async def on_callback() -> AuthorizationCodeResult:
-                answer = query_of(returned[-1])
-                return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
-
-            storage = MemoryStorage()
-            auth = OAuthClientProvider(
-                server_url=a.mcp_url,
-                client_metadata=OAuthClientMetadata(
-                    redirect_uris=[AnyUrl(REDIRECT_URI)],
-                    client_name="browser agent",
-                    scope="nuki",
-                    token_endpoint_auth_method="none",
-                ),
-                storage=storage,
-                redirect_handler=on_redirect,
-                callback_handler=on_callback,
-            )
-            async with (
-                httpx2.AsyncClient(auth=auth, timeout=30) as authed,
-                Client(streamable_http_client(a.mcp_url, http_client=authed)) as on_a,
-            ):
-                tools = await on_a.list_tools()
-            assert "lock_smartlock" in {t.name for t in tools.tools}
-            assert query_of(returned[0])["iss"] == a.public_url
-            assert storage.tokens is not None
+            storage, returned, tools = await sign_in_with_the_sdk(rig, a)
+    assert "lock_smartlock" in tools
+    assert query_of(returned[0])["iss"] == a.public_url
+    assert storage.tokens is not None
 
     # The same token on the other replica: tokens, like passkeys, live in the shared Redis.
-    headers = {"Authorization": f"Bearer {storage.tokens.access_token}"}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=30) as http,
-        Client(streamable_http_client(b.mcp_url, http_client=http)) as on_b,
-    ):
+    async with bearer_client(b, storage.tokens.access_token) as on_b:
         asked = await call_ok(on_b, "lock_smartlock", {"smartlock": "Cellar"})
         assert asked["status"] == "confirmation_required"
+
+
+@pytest.fixture
+def passkey_harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return Harness(tmp_path, clock=now_clock(), confirm="passkey")
+
+
+async def test_an_unlock_asked_on_one_replica_is_approved_in_the_browser_on_the_other_and_performed_there_once(
+    browser: PlaywrightBrowser, passkey_harness: Harness, redis_server: RedisServer
+) -> None:
+    harness = passkey_harness
+    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
+    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
+        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
+    ) as b:  # fmt: skip
+        arguments: Json = {"smartlock": "Front Door"}
+        with anyio.fail_after(120):
+            async with browser_page(browser, "remote-approval-on-another-replica") as rig:
+                await enrol_in_browser(rig, a, redis_server.url)
+                storage, _, _ = await sign_in_with_the_sdk(rig, a)
+                assert storage.tokens is not None
+                token = storage.tokens.access_token
+                async with bearer_client(a, token) as on_a:
+                    asked = await call_ok(on_a, "unlock_smartlock", arguments)
+                assert asked["status"] == "confirmation_required"
+                approval_url = str(asked["approval_url"])
+                assert approval_url.startswith(f"{a.public_url}/approve/")
+                assert harness.sim.writes() == []
+
+                # The load balancer sends the owner's browser to replica B for everything on the public URL.
+                served_by_b: list[str] = []
+
+                async def to_b(route: PlaywrightRoute) -> None:
+                    served_by_b.append(route.request.url)
+                    url = route.request.url.replace(a.public_url, b.base, 1)
+                    await route.fulfill(response=await route.fetch(url=url))
+
+                await rig.page.route(f"{a.public_url}/approve/**", to_b)
+                await rig.page.goto(approval_url)
+                assert "Front Door" in (await rig.page.content())
+                await rig.page.get_by_role("button", name="Approve with passkey").click()
+                await rig.wait_for_status("Approved")
+                assert any(url.endswith("/verify") for url in served_by_b)
+
+        repeated = {**arguments, "confirmation_token": str(asked["confirmation_token"])}
+        async with bearer_client(b, token) as on_b:
+            done = await call_ok(on_b, "unlock_smartlock", repeated)
+            again = await call_error(on_b, "unlock_smartlock", repeated)
+    assert done["status"] == "done"
+    assert done["confirmed_by"] == "passkey"
+    assert "already used" in again
+    assert [request.path for request in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
+    a_state.close()
+    b_state.close()
