@@ -47,6 +47,7 @@ from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState
 from nuki_mcp.remote.oauth import SCOPE, DocumentFetcher, NukiAuthProvider, RemoteTokenVerifier
 from nuki_mcp.remote.signin import EnrolmentLinks, SignInRoutes
+from nuki_mcp.server import NukiServer
 from nuki_mcp.shared_state.base import RateBudget, SharedState
 
 MCP_PATH: Final = "/mcp"
@@ -186,6 +187,10 @@ def build_remote_app(
         clock=clock,
         public_url=public_url,
     )
+    accounts = server.nuki_accounts if isinstance(server, NukiServer) else None
+    if accounts is not None:
+        signin.continue_to = accounts.begin
+        routes.append(accounts.callback_route(provider))
     routes += signin.routes()
     routes += approval_routes  # passkey approvals (PasskeyApprovals.routes), on the public URL too
     token = settings.api_token.get_secret_value() if settings.api_token is not None else "demo"
