@@ -303,6 +303,12 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
         logger.info("Serving MCP over Streamable HTTP at %s", url)
         if settings.public_url is not None:
             logger.info("Remote mode: OAuth sign-in at %s (shared state: %s)", settings.public_url, shared.where)
+            if settings.nuki_oauth_client_id is not None:
+                logger.info(
+                    "Per-user Nuki sign-in: register %s/nuki/callback as the redirect URI of Nuki OAuth client %s",
+                    settings.public_url,
+                    settings.nuki_oauth_client_id,
+                )
         forwarded = ",".join(settings.forwarded_allow_ips) or None
         config = uvicorn.Config(
             app,

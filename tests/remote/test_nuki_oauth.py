@@ -85,6 +85,7 @@ def per_user_replica(
     shared: SharedState | None = None,
     redis_url: str | None = None,
     owner_token: str | None = None,
+    machine_token: str | None = None,
     public_url: str | None = None,
 ) -> Generator[Replica]:
     """nuki-mcp in remote mode with per-user Nuki sign-in, built as `nuki-mcp --public-url …` builds it."""
@@ -97,6 +98,7 @@ def per_user_replica(
     settings = harness.settings().model_copy(
         update={
             "api_token": SecretStr(owner_token) if owner_token else None,
+            "mcp_auth_token": SecretStr(machine_token) if machine_token else None,
             "api_url": api_url,
             "public_url": public_url,
             "redis_url": SecretStr(redis_url) if redis_url else None,
@@ -401,6 +403,7 @@ async def test_a_person_who_allows_nothing_on_nukis_page_sends_the_client_access
     redirect = await through_nuki(http, replica, nuki_page)
     assert redirect.startswith(REDIRECT_URI)
     assert query_of(redirect)["error"] == "access_denied"
+    assert query_of(redirect)["iss"] == replica.public_url
     assert "code" not in query_of(redirect)
 
 
@@ -429,3 +432,21 @@ async def test_with_redis_the_nuki_tokens_are_stored_encrypted_and_a_second_repl
         async with mcp_as(b, issued["access_token"]) as client:
             assert not (await client.call_tool("list_smartlocks", {})).is_error
     assert api_calls(harness)[-1][0] == "carla"
+
+
+@pytest.mark.parametrize("owner_token", [CANARY_TOKEN, None])
+async def test_machine_clients_act_with_the_owners_token_and_without_one_get_a_sentence(
+    harness: Harness, api_url: str, state_dir: Path, owner_token: str | None
+) -> None:
+    machine = "m" * 40
+    with per_user_replica(harness, api_url, owner_token=owner_token, machine_token=machine) as running:
+        async with mcp_as(running, machine) as client:
+            result = await client.call_tool("list_smartlocks", {})
+    text = result.content[0].text if result.content[0].type == "text" else ""
+    if owner_token is not None:
+        assert not result.is_error, text
+        assert not harness.sim.oauth.uses  # the owner's API token, not anyone's OAuth token
+    else:
+        assert result.is_error
+        assert "NUKI_API_TOKEN" in text
+        assert not harness.sim.requests

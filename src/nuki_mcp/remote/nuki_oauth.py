@@ -62,6 +62,14 @@ class NukiTokens(BaseModel):
     scopes: list[str]
 
 
+@dataclass(frozen=True)
+class TokenFailure:
+    """Why Nuki's token endpoint gave no tokens, in a few words (never a secret)."""
+
+    reason: str
+    unreachable: bool = False
+
+
 class _TokenAnswer(BaseModel):
     access_token: str
     refresh_token: str | None = None
@@ -119,15 +127,15 @@ class NukiTokenEndpoint:
         }
         return f"{self.origin}/oauth/authorize?{urlencode(query)}"
 
-    async def exchange(self, code: str, asked: list[str]) -> NukiTokens | str:
-        """The tokens for `code`, or what went wrong in a few words."""
+    async def exchange(self, code: str, asked: list[str]) -> NukiTokens | TokenFailure:
+        """The tokens for `code` (`asked`: the scopes, when Nuki's answer does not list them)."""
         return await self._post(
             {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}, asked
         )
 
-    async def refresh(self, tokens: NukiTokens) -> NukiTokens | str:
+    async def refresh(self, tokens: NukiTokens) -> NukiTokens | TokenFailure:
         if tokens.refresh_token is None:
-            return "no refresh token"
+            return TokenFailure("no refresh token")
         renewed = await self._post(
             {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}, tokens.scopes
         )
@@ -135,7 +143,7 @@ class NukiTokenEndpoint:
             renewed = renewed.model_copy(update={"refresh_token": tokens.refresh_token})
         return renewed
 
-    async def _post(self, form: dict[str, str], asked: list[str]) -> NukiTokens | str:
+    async def _post(self, form: dict[str, str], asked: list[str]) -> NukiTokens | TokenFailure:
         form = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
         try:
             async with httpx2.AsyncClient(timeout=self.timeout, transport=self.transport) as http:
@@ -143,7 +151,7 @@ class NukiTokenEndpoint:
                     self.origin + "/oauth/token", data=form, headers={"Accept": "application/json"}
                 )
         except httpx2.HTTPError:
-            return "Nuki could not be reached"
+            return TokenFailure("Nuki could not be reached", unreachable=True)
         # Nuki labels the JSON as text/plain: parse the body whatever its content type says.
         try:
             body = _JSON_OBJECT.validate_json(response.content)
@@ -151,11 +159,12 @@ class NukiTokenEndpoint:
             body = None
         if not response.is_success or body is None:
             error = body.get("error") if body is not None else None
-            return f"Nuki answered {response.status_code}" + (f" ({error})" if isinstance(error, str) else "")
+            said = f" ({error})" if isinstance(error, str) else ""
+            return TokenFailure(f"Nuki answered {response.status_code}{said}")
         try:
             answer = _TokenAnswer.model_validate(body)
         except ValidationError:
-            return "Nuki's answer had no access token"
+            return TokenFailure("Nuki's answer had no access token")
         scopes = answer.scope.replace(",", " ").split() if answer.scope else asked
         return NukiTokens(
             access_token=answer.access_token,
@@ -237,20 +246,21 @@ class NukiAccounts:
         code = request.query_params.get("code")
         if code is None:
             # The person declined on Nuki's page: the MCP client hears access_denied, as OAuth says.
-            await provider.kv.take("oauth:signin:" + request_id)
+            await provider.drop_signin(request_id)
             denied = construct_redirect_uri(
                 str(pending.params.redirect_uri),
                 error="access_denied",
                 error_description="Nuki access was not allowed",
                 state=pending.params.state,
+                iss=provider.issuer,
             )
             return RedirectResponse(denied, status_code=302, headers={"Cache-Control": "no-store"})
         tokens = await self.endpoint.exchange(code, self.scopes)
-        if isinstance(tokens, str):
-            logger.warning("Nuki sign-in failed: %s", tokens)
+        if isinstance(tokens, TokenFailure):
+            logger.warning("Nuki sign-in failed: %s", tokens.reason)
             return _message(
                 "Nuki sign-in failed",
-                f"Nuki did not accept the sign-in ({tokens}); start signing in again from your app.",
+                f"Signing in with Nuki failed ({tokens.reason}); start signing in again from your app.",
                 502,
             )
         subject = SUBJECT_PREFIX + secrets.token_urlsafe(16)
@@ -328,14 +338,14 @@ class NukiAccounts:
             if isinstance(renewed, NukiTokens):
                 await self.vault.save(subject, renewed)
                 return renewed
-            if renewed == "Nuki could not be reached":
+            if renewed.unreachable:
                 raise NukiConnectionError(
                     "Cannot reach Nuki to renew your Nuki sign-in; check the network connection, then try again."
                 )
             again = await self.vault.load(subject)  # another replica may have spent the refresh token first
             if again is not None and again.access_token != tokens.access_token:
                 return again
-            logger.warning("Renewing a user's Nuki tokens failed: %s", renewed)
+            logger.warning("Renewing a user's Nuki tokens failed: %s", renewed.reason)
             raise NukiAuthError(SIGN_IN_AGAIN, status=401)
 
 
