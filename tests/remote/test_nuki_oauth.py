@@ -87,6 +87,7 @@ def per_user_replica(
     owner_token: str | None = None,
     machine_token: str | None = None,
     public_url: str | None = None,
+    secret_key: str = SECRET_KEY,
 ) -> Generator[Replica]:
     """nuki-mcp in remote mode with per-user Nuki sign-in, built as `nuki-mcp --public-url …` builds it."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -102,7 +103,7 @@ def per_user_replica(
             "api_url": api_url,
             "public_url": public_url,
             "redis_url": SecretStr(redis_url) if redis_url else None,
-            "secret_key": SecretStr(SECRET_KEY),
+            "secret_key": SecretStr(secret_key),
             "nuki_oauth_client_id": CLIENT_ID,
             "nuki_oauth_client_secret": SecretStr(CLIENT_SECRET),
         }
@@ -450,3 +451,22 @@ async def test_machine_clients_act_with_the_owners_token_and_without_one_get_a_s
         assert result.is_error
         assert "NUKI_API_TOKEN" in text
         assert not harness.sim.requests
+
+
+async def test_after_the_secret_key_changes_people_are_told_to_sign_in_again(
+    harness: Harness, api_url: str, state_dir: Path
+) -> None:
+    shared = memory_shared_state(harness.clock)
+    with per_user_replica(harness, api_url, shared=shared) as before:
+        async with httpx2.AsyncClient(base_url=before.base, timeout=20) as http:
+            owner = SoftAuthenticator()
+            assert (await enrol(http, enrolment_link(before, state_dir), owner, before.public_url)).status_code == 200
+            issued = await sign_in_person(http, before, owner, api_url)
+    new_key = Fernet.generate_key().decode()
+    with per_user_replica(harness, api_url, shared=shared, public_url=before.public_url, secret_key=new_key) as after:
+        async with mcp_as(after, issued["access_token"]) as client:
+            result = await client.call_tool("list_smartlocks", {})
+    assert result.is_error
+    text = result.content[0].text if result.content[0].type == "text" else ""
+    assert "sign in to nuki-mcp again" in text
+    assert not harness.sim.oauth.uses
