@@ -88,6 +88,7 @@ def per_user_replica(
     machine_token: str | None = None,
     public_url: str | None = None,
     secret_key: str = SECRET_KEY,
+    account_budget: int = 1200,
 ) -> Generator[Replica]:
     """nuki-mcp in remote mode with per-user Nuki sign-in, built as `nuki-mcp --public-url …` builds it."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -106,6 +107,7 @@ def per_user_replica(
             "secret_key": SecretStr(secret_key),
             "nuki_oauth_client_id": CLIENT_ID,
             "nuki_oauth_client_secret": SecretStr(CLIENT_SECRET),
+            "account_budget": account_budget,
         }
     )
     state = shared or memory_shared_state(harness.clock)
@@ -470,3 +472,27 @@ async def test_after_the_secret_key_changes_people_are_told_to_sign_in_again(
     text = result.content[0].text if result.content[0].type == "text" else ""
     assert "sign in to nuki-mcp again" in text
     assert not harness.sim.oauth.uses
+
+
+async def test_each_persons_requests_spend_their_own_nuki_accounts_budget_not_everyones(
+    harness: Harness, api_url: str, state_dir: Path
+) -> None:
+    with per_user_replica(harness, api_url, account_budget=3) as running:
+        async with httpx2.AsyncClient(base_url=running.base, timeout=20) as http:
+            owner = SoftAuthenticator()
+            assert (await enrol(http, enrolment_link(running, state_dir), owner, running.public_url)).status_code == 200
+            harness.sim.oauth.person = "dora"
+            dora = await sign_in_person(http, running, owner, api_url)
+            harness.sim.oauth.person = "emil"
+            emil = await sign_in_person(http, running, owner, api_url)
+
+            async def ping(token: str) -> int:
+                answer = await http.post(
+                    "/mcp",
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"},
+                    json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                )
+                return answer.status_code
+
+            assert [await ping(dora["access_token"]) for _ in range(4)][3] == 429
+            assert await ping(emil["access_token"]) != 429
