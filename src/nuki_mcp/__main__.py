@@ -392,8 +392,11 @@ def _nuki_client(settings: Settings, *, quick: bool = False) -> NukiClient:
 
 
 def _warn_about_allow_list(settings: Settings) -> None:
-    """Serving: say on stderr when a NUKI_DEVICES entry names no device or several (never stops the server)."""
-    if not settings.devices:
+    """Serving: say on stderr when a NUKI_DEVICES entry names no device or several (never stops the server).
+
+    With per-user Nuki sign-in and no NUKI_API_TOKEN there is no account to check against before someone signs in.
+    """
+    if not settings.devices or (settings.api_token is None and not settings.demo):
         return
     from nuki_mcp.check import allow_list_problems
     from nuki_mcp.nuki.errors import NukiError
