@@ -226,11 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse_args(argv)
         settings = load_settings(flags=args.overrides)
-        if settings.nuki_oauth_client_id is not None:
-            raise SettingsError(
-                "Per-user Nuki sign-in (NUKI_OAUTH_CLIENT_ID) is not available in this version yet; unset "
-                "NUKI_OAUTH_CLIENT_ID and NUKI_OAUTH_CLIENT_SECRET and give the owner's NUKI_API_TOKEN."
-            )
+        _check_per_user_sign_in(settings, args)
         if args.command == "serve" and settings.confirm == "passkey":
             from nuki_mcp.cli_passkey import check_passkey_enrolled
 
@@ -255,6 +251,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_OK
     return EXIT_OK
+
+
+def _check_per_user_sign_in(settings: Settings, args: CliArgs) -> None:
+    """NUKI_OAUTH_CLIENT_ID signs people in to Nuki on the authorization page of remote mode, and only there."""
+    if settings.nuki_oauth_client_id is None:
+        return
+    if settings.demo:
+        raise SettingsError(
+            "Per-user Nuki sign-in (NUKI_OAUTH_CLIENT_ID) needs the real Nuki, not --demo; drop --demo, or unset "
+            "NUKI_OAUTH_CLIENT_ID and NUKI_OAUTH_CLIENT_SECRET to try the simulated account."
+        )
+    remote = args.command == "serve" and args.transport == "http" and settings.public_url is not None
+    if not remote and settings.api_token is None:
+        raise SettingsError(
+            "Per-user Nuki sign-in (NUKI_OAUTH_CLIENT_ID) works only in remote mode (--transport http --public-url "
+            "https://…); set NUKI_API_TOKEN for this command, or run the server in remote mode."
+        )
 
 
 def _fail(message: str) -> None:
@@ -290,6 +303,12 @@ def _serve_http(settings: Settings, host: str, port: int) -> None:
         logger.info("Serving MCP over Streamable HTTP at %s", url)
         if settings.public_url is not None:
             logger.info("Remote mode: OAuth sign-in at %s (shared state: %s)", settings.public_url, shared.where)
+            if settings.nuki_oauth_client_id is not None:
+                logger.info(
+                    "Per-user Nuki sign-in: register %s/nuki/callback as the redirect URI of Nuki OAuth client %s",
+                    settings.public_url,
+                    settings.nuki_oauth_client_id,
+                )
         forwarded = ",".join(settings.forwarded_allow_ips) or None
         config = uvicorn.Config(
             app,
@@ -373,8 +392,11 @@ def _nuki_client(settings: Settings, *, quick: bool = False) -> NukiClient:
 
 
 def _warn_about_allow_list(settings: Settings) -> None:
-    """Serving: say on stderr when a NUKI_DEVICES entry names no device or several (never stops the server)."""
-    if not settings.devices:
+    """Serving: say on stderr when a NUKI_DEVICES entry names no device or several (never stops the server).
+
+    With per-user Nuki sign-in and no NUKI_API_TOKEN there is no account to check against before someone signs in.
+    """
+    if not settings.devices or (settings.api_token is None and not settings.demo):
         return
     from nuki_mcp.check import allow_list_problems
     from nuki_mcp.nuki.errors import NukiError

@@ -329,9 +329,11 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         """The value and the name to quote in an error: the flag's when given, else the variable's."""
         return (flag, flag_name) if flag is not None else (env.get(var), var)
 
-    # --demo talks only to the built-in simulator: a real token is neither needed nor kept.
+    # --demo talks only to the built-in simulator: a real token is neither needed nor kept. With per-user
+    # Nuki sign-in, people act with their own Nuki tokens: the owner's is then only for machine clients.
     token = "" if flags.demo else env.get("NUKI_API_TOKEN", "").strip()
-    if not token and not flags.demo:
+    per_user = bool(env.get("NUKI_OAUTH_CLIENT_ID", "").strip())
+    if not token and not flags.demo and not per_user:
         raise SettingsError(
             "NUKI_API_TOKEN is not set; create an API token in Nuki Web (menu API) and set it, "
             "or try the simulated account with --demo."
@@ -366,7 +368,8 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         )
     if oauth_id and not secret_key:
         raise SettingsError(
-            "Per-user Nuki sign-in stores Nuki tokens encrypted: set NUKI_MCP_SECRET_KEY to a Fernet key as well."
+            "Per-user Nuki sign-in stores Nuki tokens encrypted: set NUKI_MCP_SECRET_KEY to a Fernet key as well; "
+            "make one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
         )
 
     return Settings(

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import httpx2
 from mcp.server.apps import Apps
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.request_state import RequestStateSecurity
 from mcp.shared.exceptions import MCPError
-from mcp.types import CallToolResult, GetPromptResult, InputRequiredResult
+from mcp.types import CallToolResult, GetPromptResult, InputRequiredResult, ListToolsResult, PaginatedRequestParams
 from mcp.types.jsonrpc import INVALID_PARAMS
 from pydantic import ValidationError
 
@@ -29,12 +30,15 @@ from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
 from nuki_mcp.context import AppState
 from nuki_mcp.guard import AuditTrail, CardApprovals, ConfirmationTokens, DeviceAllowList, Guard, QuestionTimes
-from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.client import BearerSource, NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
 from nuki_mcp.shared_state import SharedState, memory_shared_state
 from nuki_mcp.tools import confirm_card
 from nuki_mcp.tools.writes import WriteRecordingServer
+
+if TYPE_CHECKING:
+    from nuki_mcp.remote.nuki_oauth import NukiAccounts
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ INSTRUCTIONS: Final = (
 )
 
 Registrar = Callable[[MCPServer[AppState], Settings], None]
+# For the current request: a tool name -> why its caller may not use it (None: they may).
+ToolGate = Callable[[], Awaitable[Callable[[str], str | None]]]
 # Each toolset's module (its `register` adds the tools), imported only when the toolset is enabled, so
 # start-up pays for the enabled toolsets alone.
 TOOLSETS: Final[dict[ToolsetName, str]] = {
@@ -91,11 +97,20 @@ def create_server(
     """
     clock = clock or SystemClock()
     shared = shared or memory_shared_state(clock)
-    token = _token(settings)
     if transport is None and settings.demo:
         from nuki_mcp.demo import NukiSimulator
 
         transport = NukiSimulator(clock=clock).transport()
+    accounts: NukiAccounts | None = None
+    token: str | BearerSource
+    if settings.nuki_oauth_client_id is not None and settings.public_url is not None:
+        from nuki_mcp.remote.nuki_oauth import NukiAccounts
+
+        # Per-user Nuki sign-in: each request acts with the Nuki token of whoever made it.
+        accounts = NukiAccounts.from_settings(settings, shared.kv, clock, transport)
+        token = accounts.bearer
+    else:
+        token = _token(settings)
     audit = (shared.audit_trail or AuditTrail)(settings.audit_log, clock)
     try:
         audit.check_writable()
@@ -143,12 +158,21 @@ def create_server(
 
     # Replicas unseal each other's MRTR request_state only with one key ring (and the same server name).
     state_keys = None if shared.where == "memory" else [shared.secret("request-state")]
-    server = NukiServer(settings, lifespan, guard, request_state_keys=state_keys)
+    server = NukiServer(
+        settings,
+        lifespan,
+        guard,
+        request_state_keys=state_keys,
+        tool_gate=accounts.tool_refusals if accounts is not None else None,
+    )
     register_toolsets(server, settings)
     confirm_card.register(server, settings)
     register_resources(server, holder)
     register_prompts(server, settings)
     views.register(server, settings)
+    if accounts is not None:
+        accounts.request_scopes_for(server.tool_names())
+        server.nuki_accounts = accounts
     return server
 
 
@@ -166,6 +190,7 @@ class NukiServer(WriteRecordingServer):
         lifespan: Callable[[MCPServer[AppState]], AbstractAsyncContextManager[AppState]],
         guard: Guard,
         request_state_keys: list[bytes] | None = None,
+        tool_gate: ToolGate | None = None,
     ) -> None:
         super().__init__(
             SERVER_NAME,
@@ -184,10 +209,32 @@ class NukiServer(WriteRecordingServer):
         self.guard = guard
         self._nuki_settings = settings
         self._hidden_writes: frozenset[str] | None = None
+        self._tool_gate = tool_gate
+        # Per-user Nuki sign-in (remote mode with NUKI_OAUTH_CLIENT_ID): the remote app serves its callback.
+        self.nuki_accounts: NukiAccounts | None = None
+
+    def tool_names(self) -> list[str]:
+        return [tool.name for tool in self._tool_manager.list_tools()]
+
+    async def _handle_list_tools(  # pyright: ignore[reportIncompatibleMethodOverride]
+        self, ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        """The tool list; with per-user Nuki sign-in, only the tools the caller's Nuki scopes allow."""
+        listed = await super()._handle_list_tools(ctx, params)
+        if self._tool_gate is None:
+            return listed
+        refusal = await self._tool_gate()
+        return listed.model_copy(update={"tools": [tool for tool in listed.tools if refusal(tool.name) is None]})
 
     async def call_tool(
         self, name: str, arguments: dict[str, object], context: Context[AppState, object] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        if self._tool_gate is not None:
+            refused = (await self._tool_gate())(name)
+            if refused is not None:
+                if self._is_write_tool(name):
+                    self.record_refusal(name, arguments, context, refused)
+                raise ToolError(refused)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:

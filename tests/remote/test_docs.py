@@ -66,15 +66,49 @@ def test_remote_settings_are_read_and_bad_ones_are_one_line_errors() -> None:
             load_settings({"NUKI_API_TOKEN": "t" * 20, **extra})
 
 
-def test_per_user_nuki_sign_in_is_refused_in_one_line_until_it_exists(
+@pytest.mark.parametrize(
+    ("secret_key", "words"),
+    [(None, "set NUKI_MCP_SECRET_KEY"), ("not-a-fernet-key", "must be a Fernet key")],
+)
+def test_per_user_nuki_sign_in_without_a_valid_secret_key_is_one_line_saying_how_to_make_one_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret_key: str | None, words: str
+) -> None:
+    from nuki_mcp.__main__ import main
+
+    monkeypatch.delenv("NUKI_API_TOKEN", raising=False)
+    monkeypatch.setenv("NUKI_OAUTH_CLIENT_ID", "id")
+    monkeypatch.setenv("NUKI_OAUTH_CLIENT_SECRET", "secret")
+    if secret_key is None:
+        monkeypatch.delenv("NUKI_MCP_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("NUKI_MCP_SECRET_KEY", secret_key)
+    assert main(["--transport", "http", "--public-url", "https://nuki.example.com"]) == 2
+    error = capsys.readouterr().err
+    assert words in error
+    assert "Fernet.generate_key()" in error
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_per_user_nuki_sign_in_needs_no_owner_token_in_remote_mode_but_one_line_elsewhere(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from nuki_mcp.__main__ import main
 
-    monkeypatch.setenv("NUKI_OAUTH_CLIENT_ID", "id")
-    monkeypatch.setenv("NUKI_OAUTH_CLIENT_SECRET", "secret")
-    monkeypatch.setenv("NUKI_MCP_SECRET_KEY", "A" * 43 + "=")
-    assert main(["--demo", "--transport", "http"]) == 2
-    error = capsys.readouterr().err
-    assert "not available in this version yet" in error
-    assert len(error.strip().splitlines()) == 1
+    env = {
+        "NUKI_OAUTH_CLIENT_ID": "id",
+        "NUKI_OAUTH_CLIENT_SECRET": "app-password-31f5",
+        "NUKI_MCP_SECRET_KEY": "A" * 43 + "=",
+        "NUKI_MCP_PUBLIC_URL": "https://nuki.example.com",
+    }
+    settings = load_settings(env)
+    assert settings.api_token is None
+    assert settings.nuki_oauth_client_id == "id"
+    assert "app-password-31f5" not in repr(settings)
+    monkeypatch.delenv("NUKI_API_TOKEN", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for argv, words in [(["check"], "only in remote mode"), (["--demo", "--transport", "http"], "not --demo")]:
+        assert main(argv) == 2
+        error = capsys.readouterr().err
+        assert words in error
+        assert len(error.strip().splitlines()) == 1

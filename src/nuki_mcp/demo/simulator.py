@@ -18,6 +18,7 @@ from pydantic import JsonValue, TypeAdapter, ValidationError
 from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.demo.api import SimulatedApi
 from nuki_mcp.demo.faults import Fault, RecordedRequest
+from nuki_mcp.demo.oauth import SimulatedOAuth
 from nuki_mcp.demo.routing import error_response
 from nuki_mcp.demo.seed import build_account
 from nuki_mcp.nuki.models import (
@@ -103,6 +104,8 @@ class NukiSimulator:
         self._faults: list[_ArmedFault] = []
         self._state = build_account(self.clock, seed=seed)
         self._api = SimulatedApi(self._state)
+        # Nuki's OAuth 2.0 server: register an app on it (`oauth.register_app`) to sign people in.
+        self.oauth = SimulatedOAuth(self.clock)
 
     @property
     def action_delay(self) -> float:
@@ -133,6 +136,8 @@ class NukiSimulator:
         if self.latency > 0:
             await self.clock.sleep(self.latency)
         method, path = request.method.upper(), request.url.path
+        if self.oauth.handles(path):  # the sign-in pages and token endpoint, not the API
+            return self.oauth.serve(request)
         fault = self._take_fault(method, path)
         if fault is not None and fault.kind == "connect":
             raise httpx2.ConnectError("Simulated connection failure", request=request)
@@ -157,8 +162,15 @@ class NukiSimulator:
         self, request: httpx2.Request, query: dict[str, str], body: JsonValue, malformed: bool
     ) -> httpx2.Response:
         self._state.advance()
-        if request.headers.get("authorization") != f"Bearer {self.token}" or self._state.token_revoked():
-            return error_response(401, "Your access token is not authorized")
+        authorization = request.headers.get("authorization", "")
+        if authorization == f"Bearer {self.token}":
+            if self._state.token_revoked():
+                return error_response(401, "Your access token is not authorized")
+        else:
+            scheme, _, bearer = authorization.partition(" ")
+            refusal = self.oauth.check_call(bearer, request.method.upper(), request.url.path)
+            if scheme.lower() != "bearer" or refusal is not None:
+                return error_response(401, refusal or "Your access token is not authorized")
         if malformed:
             return error_response(400, "Malformed JSON in the request body")
         return self._api.router.dispatch(request.method, request.url.path, query, body)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Final, Self, TypeVar, cast
+from typing import Final, Protocol, Self, TypeVar, cast
 
 import httpx2
 from pydantic import BaseModel, JsonValue, TypeAdapter, ValidationError
@@ -111,6 +111,22 @@ class RetryPolicy:
         return ceiling * (0.5 + jitter / 2)
 
 
+class BearerSource(Protocol):
+    """Where each request's bearer token comes from when it is not one fixed API token (per-user sign-in)."""
+
+    async def token(self) -> str:
+        """The token for the request about to be sent (raises `NukiAuthError` when there is none)."""
+        ...
+
+    async def rejected(self, token: str) -> bool:
+        """Nuki answered 401 to `token`: True when a new token is ready, so the request is sent once more."""
+        ...
+
+    def unauthorized(self) -> str:
+        """The sentence for a 401 that a new token did not cure."""
+        ...
+
+
 @dataclass
 class _Attempt:
     error: NukiError
@@ -127,7 +143,7 @@ class NukiClient:
 
     def __init__(
         self,
-        token: str,
+        token: str | BearerSource,
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 10.0,
@@ -141,11 +157,13 @@ class NukiClient:
         self._retry = retry or RetryPolicy()
         self._clock: Clock = clock or SystemClock()
         self._jitter = jitter
-        self._redactor = SecretRedactor(token)
+        # A fixed token goes into every request's headers; a `BearerSource` is asked before each request.
+        self._bearer = None if isinstance(token, str) else token
+        self._redactor = SecretRedactor(token if isinstance(token, str) else "")
         self._http = httpx2.AsyncClient(
             base_url=base_url,
             headers={
-                "Authorization": f"Bearer {token}",
+                **({"Authorization": f"Bearer {token}"} if isinstance(token, str) else {}),
                 "Accept": "application/json",
                 "User-Agent": f"nuki-mcp/{__version__}",
             },
@@ -185,10 +203,18 @@ class NukiClient:
         elif body is not None:
             payload = list[JsonValue](body)
         attempt = 0
+        renewed = False
         while True:
-            outcome = await self._attempt(method, path, query, payload, is_read)
+            bearer = await self._bearer.token() if self._bearer is not None else None
+            outcome = await self._attempt(method, path, query, payload, is_read, bearer)
             if isinstance(outcome, httpx2.Response):
                 return outcome
+            if isinstance(outcome.error, NukiAuthError) and self._bearer is not None and bearer is not None:
+                # A 401 was refused before anything happened, so a write may go again with a renewed token.
+                if not renewed and await self._bearer.rejected(bearer):
+                    renewed = True
+                    continue
+                raise NukiAuthError(self._bearer.unauthorized(), status=401, detail=outcome.error.detail)
             if not outcome.retryable or attempt >= self._retry.max_retries:
                 raise outcome.error
             delay = outcome.delay
@@ -205,12 +231,14 @@ class NukiClient:
         query: Mapping[str, QueryValue],
         payload: JsonValue,
         is_read: bool,
+        bearer: str | None = None,
     ) -> httpx2.Response | _Attempt:
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else None
         try:
             if payload is None:
-                response = await self._http.request(method, path, params=query)
+                response = await self._http.request(method, path, params=query, headers=headers)
             else:
-                response = await self._http.request(method, path, params=query, json=payload)
+                response = await self._http.request(method, path, params=query, json=payload, headers=headers)
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout):
             # The request never left this machine: safe to retry reads and writes alike.
             error = NukiConnectionError(
@@ -225,7 +253,8 @@ class NukiClient:
             problem = "The connection to the Nuki API dropped before an answer arrived"
             return _ambiguous(NukiConnectionError, problem, "", is_read)
         logger.debug("%s %s -> %d", method, path, response.status_code)
-        response = self._redactor.response(response)
+        redactor = self._redactor if bearer is None else SecretRedactor(bearer)
+        response = redactor.response(response)
         if response.is_success:
             return response
         api_error = _status_error(response, is_read, self._clock.now)

@@ -45,8 +45,10 @@ from nuki_mcp.approvals.passkeys import PasskeyRegistry
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState
+from nuki_mcp.remote.nuki_oauth import SUBJECT_PREFIX as NUKI_SUBJECT_PREFIX
 from nuki_mcp.remote.oauth import SCOPE, DocumentFetcher, NukiAuthProvider, RemoteTokenVerifier
 from nuki_mcp.remote.signin import EnrolmentLinks, SignInRoutes
+from nuki_mcp.server import NukiServer
 from nuki_mcp.shared_state.base import RateBudget, SharedState
 
 MCP_PATH: Final = "/mcp"
@@ -88,12 +90,23 @@ class HostGate:
 class BudgetGate:
     """429 when the signed-in user, or the Nuki account everyone shares, spent this minute's budget (0: none)."""
 
-    def __init__(self, app: ASGIApp, budget: RateBudget, account: str, *, per_user: int, per_account: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        budget: RateBudget,
+        account: str,
+        *,
+        per_user: int,
+        per_account: int,
+        own_nuki_accounts: bool = False,
+    ) -> None:
         self._app = app
         self._budget = budget
         self._account = account
         self._per_user = per_user
         self._per_account = per_account
+        # Per-user Nuki sign-in: a person's requests spend their own Nuki account's budget, not the owner's.
+        self._own_nuki_accounts = own_nuki_accounts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
@@ -103,7 +116,10 @@ class BudgetGate:
             if self._per_user and not await self._budget.spend(who, self._per_user, 60.0):
                 await _too_many(f"You sent more than {self._per_user} requests this minute", scope, receive, send)
                 return
-            if self._per_account and not await self._budget.spend(self._account, self._per_account, 60.0):
+            account = self._account
+            if self._own_nuki_accounts and (token.subject or "").startswith(NUKI_SUBJECT_PREFIX):
+                account = "nuki:" + hashlib.sha256((token.subject or "").encode()).hexdigest()[:16]
+            if self._per_account and not await self._budget.spend(account, self._per_account, 60.0):
                 await _too_many("The Nuki account's shared budget for this minute is spent", scope, receive, send)
                 return
         await self._app(scope, receive, send)
@@ -186,12 +202,23 @@ def build_remote_app(
         clock=clock,
         public_url=public_url,
     )
+    accounts = server.nuki_accounts if isinstance(server, NukiServer) else None
+    if accounts is not None:
+        signin.continue_to = accounts.begin
+        routes.append(accounts.callback_route(provider))
     routes += signin.routes()
     routes += approval_routes  # passkey approvals (PasskeyApprovals.routes), on the public URL too
     token = settings.api_token.get_secret_value() if settings.api_token is not None else "demo"
     account = "nuki:" + hashlib.sha256(token.encode()).hexdigest()[:16]
     guarded_mcp = RequireAuthMiddleware(
-        BudgetGate(mcp_app, shared.budget, account, per_user=settings.user_budget, per_account=settings.account_budget),
+        BudgetGate(
+            mcp_app,
+            shared.budget,
+            account,
+            per_user=settings.user_budget,
+            per_account=settings.account_budget,
+            own_nuki_accounts=accounts is not None,
+        ),
         [SCOPE],
         build_resource_metadata_url(AnyHttpUrl(resource)),
     )

@@ -164,6 +164,10 @@ class NukiAuthProvider:
     async def save_signin_request(self, request_id: str, pending: SignInRequest) -> None:
         await self.kv.put("oauth:signin:" + request_id, pending.model_dump_json(), SIGNIN_TTL_S)
 
+    async def drop_signin(self, request_id: str) -> None:
+        """Forget a waiting request that will not be completed (the person declined)."""
+        await self.kv.delete("oauth:signin:" + request_id)
+
     async def complete_signin(self, request_id: str, subject: str) -> str | None:
         """The owner signed in: a code for the waiting request (used up), and the client's redirect URL."""
         stored = await self.kv.take("oauth:signin:" + request_id)

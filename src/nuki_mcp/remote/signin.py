@@ -117,6 +117,9 @@ class SignInRoutes:
     links: EnrolmentLinks
     clock: Clock
     public_url: str
+    # Per-user Nuki sign-in: after the passkey, where the browser goes next (Nuki's consent page) instead
+    # of back to the client with a code; the Nuki callback issues the code.
+    continue_to: Callable[[str], Awaitable[str]] | None = None
 
     @property
     def rp_id(self) -> str:
@@ -190,6 +193,10 @@ class SignInRoutes:
             )
         except PasskeyError as exc:
             return _error(str(exc), 400)
+        if self.continue_to is not None:
+            if await self.provider.signin_request(request_id) is None:
+                return _error("This sign-in link is not valid any more; start again from your app.", 404)
+            return JSONResponse({"redirect": await self.continue_to(request_id)}, headers=_NO_STORE)
         redirect = await self.provider.complete_signin(request_id, OWNER)
         if redirect is None:
             return _error("This sign-in link is not valid any more; start again from your app.", 404)
