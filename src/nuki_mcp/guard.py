@@ -20,7 +20,7 @@ import logging
 import os
 import secrets
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -361,6 +361,9 @@ class AuditRecord(BaseModel):
     - `decision`: nothing was sent to Nuki (refused, not_done, confirmation_required).
     - `approval`: a step of a passkey approval (created, granted, denied, expired, redeemed); never the
       challenge or anything the passkey signed.
+
+    `by` says who asked in remote mode (the signed-in subject and the MCP client it signed in); it is
+    null on stdio, where whoever runs the process is the only one who can ask.
     """
 
     time: str
@@ -374,6 +377,11 @@ class AuditRecord(BaseModel):
     detail: str | None = None
     approval_id: str | None = None
     credential_id: str | None = None
+    by: str | None = None
+
+
+def _nobody() -> str | None:
+    return None
 
 
 class AuditUnavailable(GuardRefusal):
@@ -386,6 +394,8 @@ class AuditTrail:
     def __init__(self, path: Path | None, clock: Clock) -> None:
         self.path = path
         self._clock = clock
+        # Who asked for the write being recorded; remote mode names the signed-in subject and client.
+        self.actor: Callable[[], str | None] = _nobody
 
     def attempt(
         self, *, tool: str, device: DeviceRef | None, arguments: Mapping[str, JsonValue], confirmation: str
@@ -457,6 +467,7 @@ class AuditTrail:
             detail=event.describe(),
             approval_id=event.approval_id,
             credential_id=event.credential_id,
+            by=self.actor(),
         )
         try:
             self._emit(record)
@@ -485,6 +496,7 @@ class AuditTrail:
                 confirmation=confirmation,
                 outcome=outcome,
                 detail=detail,
+                by=self.actor(),
             )
         )
 

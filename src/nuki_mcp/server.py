@@ -112,6 +112,10 @@ def create_server(
     else:
         token = _token(settings)
     audit = (shared.audit_trail or AuditTrail)(settings.audit_log, clock)
+    if settings.public_url is not None:
+        from nuki_mcp.remote.oauth import signed_in_actor
+
+        audit.actor = signed_in_actor
     try:
         audit.check_writable()
     except Exception as exc:

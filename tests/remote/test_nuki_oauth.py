@@ -496,3 +496,30 @@ async def test_each_persons_requests_spend_their_own_nuki_accounts_budget_not_ev
 
             assert [await ping(dora["access_token"]) for _ in range(4)][3] == 429
             assert await ping(emil["access_token"]) != 429
+
+
+async def test_two_people_signed_in_at_once_act_with_their_own_nuki_tokens_and_the_audit_trail_says_who(
+    harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator, api_url: str
+) -> None:
+    harness.sim.oauth.person = "anna"
+    anna = await sign_in_person(http, replica, passkey, api_url)
+    harness.sim.oauth.person = "ben"
+    ben = await sign_in_person(http, replica, passkey, api_url)
+    async with mcp_as(replica, anna["access_token"]) as as_anna, mcp_as(replica, ben["access_token"]) as as_ben:
+        for client, person in ((as_anna, "anna"), (as_ben, "ben"), (as_anna, "anna"), (as_ben, "ben")):
+            before = len(harness.sim.oauth.uses)
+            result = await client.call_tool("get_smartlock", {"smartlock": "Front Door"})
+            assert not result.is_error
+            window = harness.sim.oauth.uses[before:]
+            assert window, "the call reached Nuki"
+            assert {use.person for use in window} == {person}
+        # Each person's write is recorded under their own sign-in.
+        for client in (as_anna, as_ben):
+            asked = await client.call_tool("lock_smartlock", {"smartlock": "Front Door"})
+            assert not asked.is_error
+    attempts = [line for line in harness.audit_lines() if line["event"] == "attempt"]
+    assert [line["tool"] for line in attempts] == ["lock_smartlock"] * 2
+    by_anna, by_ben = (str(line["by"]) for line in attempts)
+    assert by_anna.endswith(f" via client {anna['client_id']}")
+    assert by_ben.endswith(f" via client {ben['client_id']}")
+    assert by_anna.split(" via ")[0] != by_ben.split(" via ")[0]

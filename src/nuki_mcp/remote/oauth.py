@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
@@ -326,3 +327,11 @@ class RemoteTokenVerifier:
                 claims={"iss": self.provider.issuer},
             )
         return await self.provider.load_access_token(token)
+
+
+def signed_in_actor() -> str | None:
+    """Who sent the MCP request being handled, for the audit trail: `subject via client id` (None outside one)."""
+    token = get_access_token()
+    if token is None:
+        return None
+    return f"{token.subject or 'unknown'} via client {token.client_id}"
