@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -46,3 +47,41 @@ def test_enabling_the_advanced_toolset_imports_it_and_demo_imports_the_simulator
     loaded = _modules_loaded_by_a_server_with(toolsets="all", demo=True)
 
     assert {"nuki_mcp.tools.advanced", "nuki_mcp.demo"} <= loaded
+
+
+# Runs the CLI in a fresh interpreter up to the point where it would serve, and reports the collector's state.
+_SERVE_CHILD = """
+import gc, json, sys
+import anyio, uvicorn
+from nuki_mcp.__main__ import main
+
+def report(*args, **kwargs):
+    sys.stdout.write(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+
+anyio.run = report
+uvicorn.Server.run = report
+sys.exit(main(json.loads(sys.argv[1])))
+"""
+
+
+def _collector_when_serving(*args: str) -> dict[str, object]:
+    run = subprocess.run(
+        [sys.executable, "-c", _SERVE_CHILD, json.dumps(["--demo", "--audit-log", "-", *args])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_the_server_serves_with_the_garbage_collector_on_and_its_start_up_objects_frozen() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = str(probe.getsockname()[1])
+    for transport in (["--transport", "stdio"], ["--transport", "http", "--port", free_port]):
+        state = _collector_when_serving(*transport)
+        assert state["enabled"] is True, transport
+        frozen = state["frozen"]
+        assert isinstance(frozen, int)
+        assert frozen > 10_000, transport
