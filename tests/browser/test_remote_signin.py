@@ -4,20 +4,16 @@ one-time link and signs an MCP client in on the authorization page; the client i
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from playwright.async_api import Browser as PlaywrightBrowser
 from playwright.async_api import Route as PlaywrightRoute
-from pydantic import AnyUrl
 
 from nuki_mcp.approvals.passkeys import default_state_dir
 from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
@@ -26,29 +22,20 @@ from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.browser.rig import BrowserPage, browser_page
 from tests.remote.conftest import redis_server, redis_session
 from tests.remote.redis_rig import RedisServer
-from tests.remote.rig import REDIRECT_URI, Replica, enrolment_link, now_clock, query_of, remote_replica
+from tests.remote.rig import (
+    MemoryTokenStorage,
+    Replica,
+    bearer_client,
+    enrolment_link,
+    now_clock,
+    query_of,
+    remote_replica,
+    sdk_oauth,
+)
 from tests.support import Harness, Json, call_error, call_ok
 
 pytestmark = pytest.mark.anyio
 __all__ = ["redis_server", "redis_session"]  # the remote suite's Redis fixtures, used here too
-
-
-class MemoryStorage(TokenStorage):
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client = client_info
 
 
 @pytest.fixture
@@ -76,61 +63,36 @@ async def enrol_in_browser(rig: BrowserPage, replica: Replica, redis_url: str) -
     await rig.wait_for_status("Passkey added")
 
 
-async def sign_in_with_the_sdk(rig: BrowserPage, replica: Replica) -> tuple[MemoryStorage, list[str], list[str]]:
+async def sign_in_with_the_sdk(rig: BrowserPage, replica: Replica) -> tuple[MemoryTokenStorage, list[str], list[str]]:
     """The SDK's OAuth client signs in to `replica`; the owner signs in on the page with their passkey.
 
     Returns the client's token storage, the redirect URLs the browser came back to, and the tools listed.
     """
     page = rig.page
-    returned: list[str] = []
-    came_back = anyio.Event()
+    came_back: list[str] = []
+    arrived = anyio.Event()
 
     async def capture(route: PlaywrightRoute) -> None:
-        returned.append(route.request.url)
-        came_back.set()
+        came_back.append(route.request.url)
+        arrived.set()
         await route.fulfill(status=200, body="signed in")
 
     await page.route("http://127.0.0.1:9/**", capture)
 
-    async def on_redirect(url: str) -> None:
+    async def owner(url: str) -> str:
         await page.goto(url)  # /authorize sends the browser on to the sign-in page
         assert "/signin/" in page.url
         await page.click("#signin")
-        await came_back.wait()
+        await arrived.wait()
+        return came_back[-1]
 
-    async def on_callback() -> AuthorizationCodeResult:
-        answer = query_of(returned[-1])
-        return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
-
-    storage = MemoryStorage()
-    auth = OAuthClientProvider(
-        server_url=replica.mcp_url,
-        client_metadata=OAuthClientMetadata(
-            redirect_uris=[AnyUrl(REDIRECT_URI)],
-            client_name="browser agent",
-            scope="nuki",
-            token_endpoint_auth_method="none",
-        ),
-        storage=storage,
-        redirect_handler=on_redirect,
-        callback_handler=on_callback,
-    )
+    auth, storage, returned = sdk_oauth(replica, owner, client_name="browser agent")
     async with (
         httpx2.AsyncClient(auth=auth, timeout=30) as authed,
         Client(streamable_http_client(replica.mcp_url, http_client=authed)) as client,
     ):
         tools = await client.list_tools()
     return storage, returned, [t.name for t in tools.tools]
-
-
-@asynccontextmanager
-async def bearer_client(replica: Replica, access_token: str) -> AsyncGenerator[Client]:
-    headers = {"Authorization": f"Bearer {access_token}"}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=30) as http,
-        Client(streamable_http_client(replica.mcp_url, http_client=http)) as client,
-    ):
-        yield client
 
 
 async def test_the_owner_enrols_and_signs_an_sdk_client_in_with_a_passkey_and_both_replicas_serve_it(

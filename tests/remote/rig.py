@@ -12,8 +12,8 @@ import hashlib
 import secrets
 import socket
 import threading
-from collections.abc import Generator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx2
 import uvicorn
-from pydantic import SecretStr
+from mcp import Client
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from pydantic import AnyUrl, SecretStr
 
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.http_app import build_http_app
@@ -197,3 +201,67 @@ async def tokens(
     )
     assert answer.status_code == 200, answer.text
     return client_id, {k: str(v) for k, v in answer.json().items()}, code
+
+
+class MemoryTokenStorage(TokenStorage):
+    """Where the SDK's OAuth client keeps its registration and tokens: here, for the test to look at."""
+
+    def __init__(self) -> None:
+        self.tokens: OAuthToken | None = None
+        self.client: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self) -> OAuthToken | None:
+        return self.tokens
+
+    async def set_tokens(self, tokens: OAuthToken) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
+        return self.client
+
+    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+        self.client = client_info
+
+
+def sdk_oauth(
+    replica: Replica, browser: Callable[[str], Awaitable[str]], *, client_name: str = "sdk agent"
+) -> tuple[OAuthClientProvider, MemoryTokenStorage, list[str]]:
+    """The SDK's own OAuth client for `replica`, as an `httpx2` auth.
+
+    `browser` plays the person: it gets the authorization URL and returns the URL the browser is sent
+    back to (the client's redirect URI with code, state and iss). Returns the auth, its token storage
+    and every URL the browser came back to.
+    """
+    returned: list[str] = []
+
+    async def on_redirect(url: str) -> None:
+        returned.append(await browser(url))
+
+    async def on_callback() -> AuthorizationCodeResult:
+        answer = query_of(returned[-1])
+        return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
+
+    storage = MemoryTokenStorage()
+    auth = OAuthClientProvider(
+        server_url=replica.mcp_url,
+        client_metadata=OAuthClientMetadata(
+            redirect_uris=[AnyUrl(REDIRECT_URI)],
+            client_name=client_name,
+            scope="nuki",
+            token_endpoint_auth_method="none",
+        ),
+        storage=storage,
+        redirect_handler=on_redirect,
+        callback_handler=on_callback,
+    )
+    return auth, storage, returned
+
+
+@asynccontextmanager
+async def bearer_client(replica: Replica, access_token: str) -> AsyncGenerator[Client]:
+    """An MCP client of `replica` sending `access_token` as its bearer token."""
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {access_token}"}, timeout=30) as http,
+        Client(streamable_http_client(replica.mcp_url, http_client=http)) as client,
+    ):
+        yield client

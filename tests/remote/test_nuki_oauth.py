@@ -19,10 +19,8 @@ import pytest
 import uvicorn
 from cryptography.fernet import Fernet
 from mcp import Client
-from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
-from pydantic import AnyUrl, SecretStr
+from pydantic import SecretStr
 
 from nuki_mcp.approvals.passkeys import default_state_dir
 from nuki_mcp.demo.household import FRONT_DOOR_ID
@@ -46,6 +44,7 @@ from tests.remote.rig import (
     pkce,
     query_of,
     register_client,
+    sdk_oauth,
     sign_in,
 )
 from tests.remote.soft_authenticator import SoftAuthenticator
@@ -201,26 +200,7 @@ def api_calls(harness: Harness) -> list[tuple[str, str, str]]:
 async def test_an_mcp_client_signs_in_through_nukis_consent_page_and_calls_act_with_that_persons_token(
     harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator, api_url: str
 ) -> None:
-    class Memory(TokenStorage):
-        def __init__(self) -> None:
-            self.tokens: OAuthToken | None = None
-            self.client: OAuthClientInformationFull | None = None
-
-        async def get_tokens(self) -> OAuthToken | None:
-            return self.tokens
-
-        async def set_tokens(self, tokens: OAuthToken) -> None:
-            self.tokens = tokens
-
-        async def get_client_info(self) -> OAuthClientInformationFull | None:
-            return self.client
-
-        async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-            self.client = client_info
-
-    redirected: list[str] = []
-
-    async def on_redirect(url: str) -> None:
+    async def person(url: str) -> str:
         nuki_page = await sign_in(http, url, passkey, replica.public_url)
         assert nuki_page.startswith(api_url + "/oauth/authorize?")
         asked = query_of(nuki_page)
@@ -228,25 +208,10 @@ async def test_an_mcp_client_signs_in_through_nukis_consent_page_and_calls_act_w
         assert asked["redirect_uri"] == replica.public_url + "/nuki/callback"
         assert "smartlock.action" in asked["scope"].split()
         assert CLIENT_SECRET not in nuki_page
-        redirected.append(await through_nuki(http, replica, nuki_page))
-
-    async def on_callback() -> AuthorizationCodeResult:
-        answer = query_of(redirected[-1])
-        return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
+        return await through_nuki(http, replica, nuki_page)
 
     harness.sim.oauth.person = "anna"
-    auth = OAuthClientProvider(
-        server_url=replica.mcp_url,
-        client_metadata=OAuthClientMetadata(
-            redirect_uris=[AnyUrl(REDIRECT_URI)],
-            client_name="sdk agent",
-            scope="nuki",
-            token_endpoint_auth_method="none",
-        ),
-        storage=Memory(),
-        redirect_handler=on_redirect,
-        callback_handler=on_callback,
-    )
+    auth, _, redirected = sdk_oauth(replica, person)
     async with (
         httpx2.AsyncClient(auth=auth, timeout=20) as authed,
         Client(streamable_http_client(replica.mcp_url, http_client=authed)) as client,

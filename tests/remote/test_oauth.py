@@ -16,10 +16,8 @@ from pathlib import Path
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
-from pydantic import AnyUrl, JsonValue
+from pydantic import JsonValue
 
 from nuki_mcp.approvals.passkeys import PasskeyStore, default_state_dir
 from nuki_mcp.cli_passkey import passkey_main
@@ -36,6 +34,7 @@ from tests.remote.rig import (
     query_of,
     register_client,
     remote_replica,
+    sdk_oauth,
     sign_in,
     tokens,
 )
@@ -80,45 +79,10 @@ async def passkey(http: httpx2.AsyncClient, replica: Replica, state_dir: Path) -
 async def test_an_mcp_client_signs_in_with_the_sdks_oauth_support_and_the_owners_passkey(
     replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator
 ) -> None:
-    class Memory(TokenStorage):
-        def __init__(self) -> None:
-            self.tokens: OAuthToken | None = None
-            self.client: OAuthClientInformationFull | None = None
+    async def person(url: str) -> str:
+        return await sign_in(http, url, passkey, replica.public_url)
 
-        async def get_tokens(self) -> OAuthToken | None:
-            return self.tokens
-
-        async def set_tokens(self, tokens: OAuthToken) -> None:
-            self.tokens = tokens
-
-        async def get_client_info(self) -> OAuthClientInformationFull | None:
-            return self.client
-
-        async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-            self.client = client_info
-
-    redirected: list[str] = []
-
-    async def on_redirect(url: str) -> None:
-        redirected.append(await sign_in(http, url, passkey, replica.public_url))
-
-    async def on_callback() -> AuthorizationCodeResult:
-        answer = query_of(redirected[-1])
-        return AuthorizationCodeResult(code=answer["code"], state=answer.get("state"), iss=answer.get("iss"))
-
-    storage = Memory()
-    auth = OAuthClientProvider(
-        server_url=replica.mcp_url,
-        client_metadata=OAuthClientMetadata(
-            redirect_uris=[AnyUrl(REDIRECT_URI)],
-            client_name="sdk agent",
-            scope="nuki",
-            token_endpoint_auth_method="none",
-        ),
-        storage=storage,
-        redirect_handler=on_redirect,
-        callback_handler=on_callback,
-    )
+    auth, storage, redirected = sdk_oauth(replica, person)
     async with (
         httpx2.AsyncClient(auth=auth, timeout=20) as authed,
         Client(streamable_http_client(replica.mcp_url, http_client=authed)) as client,

@@ -5,15 +5,13 @@ Both replicas serve the same public URL (as behind a load balancer) and the same
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import httpx2
 import pytest
 from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from pydantic import JsonValue, TypeAdapter
 
 from nuki_mcp.approvals.passkeys import default_state_dir
@@ -21,7 +19,7 @@ from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.shared_state.audit_stream import STREAM
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
-from tests.remote.rig import Replica, enrol, enrolment_link, now_clock, remote_replica, tokens
+from tests.remote.rig import Replica, bearer_client, enrol, enrolment_link, now_clock, remote_replica, tokens
 from tests.remote.soft_authenticator import SoftAuthenticator
 from tests.support import Harness, Json, call_error, call_ok
 
@@ -45,16 +43,6 @@ def replicas(harness: Harness, redis_server: RedisServer) -> Iterator[tuple[Repl
     b_state.close()
 
 
-@asynccontextmanager
-async def mcp_client(replica: Replica, access_token: str) -> AsyncGenerator[Client]:
-    headers = {"Authorization": f"Bearer {access_token}"}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=30) as http,
-        Client(streamable_http_client(replica.mcp_url, http_client=http)) as client,
-    ):
-        yield client
-
-
 async def test_a_sign_in_on_one_replica_gives_a_token_every_replica_accepts(
     replicas: tuple[Replica, Replica], redis_server: RedisServer
 ) -> None:
@@ -67,7 +55,7 @@ async def test_a_sign_in_on_one_replica_gives_a_token_every_replica_accepts(
         assert (await enrol(to_b, link, owner, a.public_url)).status_code == 200
     async with httpx2.AsyncClient(base_url=a.base, timeout=20) as to_a:
         _, issued, _ = await tokens(to_a, a, owner)
-    async with mcp_client(b, issued["access_token"]) as on_b:
+    async with bearer_client(b, issued["access_token"]) as on_b:
         listed = await on_b.list_tools()
     assert "lock_smartlock" in {t.name for t in listed.tools}
 
@@ -83,7 +71,7 @@ async def test_20_concurrent_redemptions_of_one_confirmation_token_across_both_r
         assert (await enrol(to_a, link, owner, a.public_url)).status_code == 200
         _, issued, _ = await tokens(to_a, a, owner)
     access = issued["access_token"]
-    async with mcp_client(a, access) as on_a, mcp_client(b, access) as on_b:
+    async with bearer_client(a, access) as on_a, bearer_client(b, access) as on_b:
         # A token asked for on A is good on B (the key is shared) ...
         asked = await call_ok(on_a, "lock_smartlock", {"smartlock": "Front Door"})
         done = await call_ok(
@@ -142,7 +130,7 @@ async def test_an_unlock_asked_for_on_one_replica_is_approved_on_the_others_page
             assert (await enrol(to_a, link.removeprefix(a.public_url), owner, a.public_url)).status_code == 200
             _, issued, _ = await tokens(to_a, a, owner)
         arguments: Json = {"smartlock": "Front Door"}
-        async with mcp_client(a, issued["access_token"]) as on_a:
+        async with bearer_client(a, issued["access_token"]) as on_a:
             asked = await call_ok(on_a, "unlock_smartlock", arguments)
         assert asked["status"] == "confirmation_required"
         approval_id = str(asked["confirmation_token"])
@@ -160,7 +148,7 @@ async def test_an_unlock_asked_for_on_one_replica_is_approved_on_the_others_page
             verified = await to_b.post(f"/approve/{approval_id}/verify", headers=headers, content=answer)
             assert verified.status_code == 200, verified.text
         repeated = {**arguments, "confirmation_token": approval_id}
-        async with mcp_client(b, issued["access_token"]) as on_b:
+        async with bearer_client(b, issued["access_token"]) as on_b:
             done = await call_ok(on_b, "unlock_smartlock", repeated)
             again = await call_error(on_b, "unlock_smartlock", repeated)
     assert done["status"] == "done"
