@@ -30,7 +30,7 @@ pytestmark = pytest.mark.anyio
 UNLOCKED = 3
 LOCKED = 1
 CARD_LIFETIME_S = 300
-UNLOCK = {"smartlock": "Front Door"}
+UNLOCK: Json = {"smartlock": "Front Door"}
 _JSON = TypeAdapter(dict[str, JsonValue])
 
 
@@ -106,7 +106,7 @@ async def test_a_settings_change_approved_on_the_other_replica_is_made_with_the_
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     harness = Harness(tmp_path, confirm="auto")
-    rename = {"smartlock": "Cellar", "name": "Wine Cellar"}
+    rename: Json = {"smartlock": "Cellar", "name": "Wine Cellar"}
     async with two_replicas(harness, redis_server) as (on_a, on_b):
         approval = await in_card(on_a, "update_smartlock", rename)
         done = await call_ok(on_b, "approve_write", {"approval_id": approval})
