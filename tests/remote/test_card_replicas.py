@@ -7,10 +7,14 @@ only when it is exactly what the human approved, once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncGenerator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import pytest
@@ -19,8 +23,11 @@ from mcp.client.extension import ClientExtension
 from mcp.types import CallToolResult
 from pydantic import JsonValue, TypeAdapter
 
+from nuki_mcp.clock import ManualClock
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
+from nuki_mcp.guard import CardApprovals, DeviceRef, GuardRefusal, WritePlan
 from nuki_mcp.server import create_server
+from nuki_mcp.shared_state import CardRecord, memory_shared_state
 from nuki_mcp.shared_state.redis_state import redis_shared_state
 from tests.remote.redis_rig import RedisServer
 from tests.support import Harness, Json, call_error, call_ok, text_of
@@ -202,3 +209,81 @@ async def test_an_expired_card_is_refused_on_both_replicas_with_nothing_sent(
     assert "expired" in cancel_refused
     assert harness.sim.writes() == []
     assert door_state(harness) == LOCKED
+
+
+def card(approval_id: str = "card-1") -> CardRecord:
+    return CardRecord(
+        approval_id=approval_id,
+        tool="unlock_smartlock",
+        arguments={"smartlock": "Front Door"},
+        binding='{"tool":"unlock_smartlock"}',
+        summary="Unlock 'Front Door'.",
+        expires_at=1000.0,
+    )
+
+
+@pytest.mark.parametrize("where", ["memory", "redis"])
+def test_a_card_is_decided_once_and_its_decision_is_final(where: str, redis_server: RedisServer) -> None:
+    state = memory_shared_state(ManualClock()) if where == "memory" else redis_shared_state(redis_server.url)
+    assert state.cards.get("card-1") is None
+    assert not state.cards.decide("card-1", "used")  # an unknown card cannot be decided
+    state.cards.put(card(), 600)
+    assert state.cards.get("card-1") == card()
+    assert state.cards.decide("card-1", "denied")
+    assert not state.cards.decide("card-1", "used")
+    assert not state.cards.decide("card-1", "denied")
+    decided = state.cards.get("card-1")
+    assert decided is not None
+    assert decided.state == "denied"
+    state.close()
+
+
+def test_of_20_concurrent_decisions_of_one_card_on_two_replicas_exactly_one_wins(redis_server: RedisServer) -> None:
+    replicas = [redis_shared_state(redis_server.url) for _ in range(2)]
+    replicas[0].cards.put(card(), 600)
+    start = threading.Barrier(20)
+
+    def decide(n: int) -> tuple[Literal["denied", "used"], bool]:
+        state: Literal["denied", "used"] = "used" if n % 3 else "denied"
+        start.wait()
+        return state, replicas[n % 2].cards.decide("card-1", state)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(decide, range(20)))
+    winners = [state for state, won in outcomes if won]
+    assert len(winners) == 1
+    final = replicas[1].cards.get("card-1")
+    assert final is not None
+    assert final.state == winners[0]
+    for state in replicas:
+        state.close()
+
+
+def test_with_shared_state_a_card_expires_on_the_wall_clock_which_every_machine_shares(
+    redis_server: RedisServer,
+) -> None:
+    showing = ManualClock()
+    clicking = ManualClock(start=showing.now() - timedelta(days=1))  # same wall time, monotonic a day ahead
+    clicking.advance(86_400)
+    state = redis_shared_state(redis_server.url)
+    device = DeviceRef(17, "Front Door", 4)
+    shown = WritePlan(tool="unlock_smartlock", summary="Unlock 'Front Door' (id 17).", device=device)
+
+    @dataclass(frozen=True)
+    class Write:
+        plan: WritePlan
+        arguments: dict[str, JsonValue]
+
+    def cards(clock: ManualClock) -> CardApprovals:
+        return CardApprovals(clock=clock, ttl_s=300, log=state.cards, wall_clock=True)
+
+    first = cards(showing).add("unlock_smartlock", "binding", Write(shown, {"smartlock": "Front Door"})).approval_id
+    elsewhere = cards(clicking).peek(first)
+    assert elsewhere.write is None  # shown by another replica: re-planned there
+    assert (elsewhere.record.summary, elsewhere.device()) == (shown.describe(), device)
+    assert cards(clicking).seconds_left(elsewhere) == 300
+    late = cards(showing).add("unlock_smartlock", "binding", Write(shown, {"smartlock": "Front Door"})).approval_id
+    clicking.advance(301)
+    with pytest.raises(GuardRefusal, match="expired"):
+        cards(clicking).take(late)
+    state.close()
