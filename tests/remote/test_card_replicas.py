@@ -21,14 +21,16 @@ import pytest
 from mcp import Client
 from mcp.client.extension import ClientExtension
 from mcp.types import CallToolResult
-from pydantic import JsonValue, TypeAdapter
+from pydantic import JsonValue, SecretStr, TypeAdapter
 
+from nuki_mcp.approvals.passkeys import StoredPasskey
+from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import CardApprovals, DeviceRef, GuardRefusal, WritePlan
 from nuki_mcp.server import create_server
 from nuki_mcp.shared_state import CardRecord, memory_shared_state
-from nuki_mcp.shared_state.redis_state import redis_shared_state
+from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
 from tests.support import Harness, Json, call_error, call_ok, text_of
 
@@ -54,10 +56,13 @@ class RendersApps(ClientExtension):
 async def two_replicas(harness: Harness, redis_server: RedisServer) -> AsyncGenerator[tuple[Client, Client]]:
     """Card-rendering clients of two servers sharing one Redis and one simulated Nuki account."""
     states = [redis_shared_state(redis_server.url) for _ in range(2)]
-    a, b = (
-        create_server(harness.settings(), transport=harness.sim.transport(), clock=harness.clock, shared=state)
+    settings = harness.settings().model_copy(update={"redis_url": SecretStr(redis_server.url)})
+    servers = [
+        create_server(settings, transport=harness.sim.transport(), clock=harness.clock, shared=state)
         for state in states
-    )
+    ]
+    a, b = servers
+    harness.server = a
     try:
         async with Client(a, extensions=[RendersApps()]) as on_a, Client(b, extensions=[RendersApps()]) as on_b:
             yield on_a, on_b
@@ -209,6 +214,30 @@ async def test_an_expired_card_is_refused_on_both_replicas_with_nothing_sent(
     assert "expired" in cancel_refused
     assert harness.sim.writes() == []
     assert door_state(harness) == LOCKED
+
+
+async def test_under_passkey_mode_a_card_from_one_replica_is_performed_on_the_other_once_the_passkey_said_yes(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="passkey")
+    RedisPasskeyStore(sync_client(redis_server.url)).add(
+        StoredPasskey(
+            credential_id="Y3JlZA", public_key="a2V5", sign_count=0, label="phone", created=harness.clock.now()
+        )
+    )
+    async with two_replicas(harness, redis_server) as (on_a, on_b):
+        approval = await in_card(on_a)
+        clicked = await call_error(on_b, "approve_write", {"approval_id": approval})
+        assert harness.sim.writes() == []
+        assert harness.server is not None
+        assert harness.server.guard.approvals is not None
+        await harness.server.guard.approvals.store.grant(approval, "Y3JlZA")  # on A's page
+        done = await call_ok(on_b, "approve_write", {"approval_id": approval})
+        again = await call_error(on_a, "approve_write", {"approval_id": approval})
+    assert "passkey" in clicked
+    assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
+    assert "already used" in again
+    assert [w.path for w in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
 
 
 def card(approval_id: str = "card-1") -> CardRecord:
