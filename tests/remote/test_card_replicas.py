@@ -32,6 +32,7 @@ from nuki_mcp.server import create_server
 from nuki_mcp.shared_state import CardRecord, memory_shared_state
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
+from tests.scenarios import WRITE_CALLS
 from tests.support import Harness, Json, call_error, call_ok, text_of
 
 pytestmark = pytest.mark.anyio
@@ -238,6 +239,27 @@ async def test_under_passkey_mode_a_card_from_one_replica_is_performed_on_the_ot
     assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
     assert "already used" in again
     assert [w.path for w in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
+
+
+async def test_every_write_tool_shown_in_the_card_on_one_replica_is_performed_on_the_other_as_approved(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    problems: list[str] = []
+    never_confirm: list[str] = []
+    async with two_replicas(harness, redis_server) as (on_a, on_b):
+        for tool, call in WRITE_CALLS.items():
+            shown = await on_a.call_tool(tool, call.arguments)
+            if shown.meta is None or "nuki/approval" not in shown.meta:
+                never_confirm.append(tool)
+                continue
+            sent_before = len(harness.sim.writes())
+            done = await on_b.call_tool("approve_write", {"approval_id": approval_id(shown)})
+            sent = harness.sim.writes()[sent_before:]
+            if done.is_error or [w.method for w in sent] != [call.method]:
+                problems.append(f"{tool}: {text_of(done)} sent {[(w.method, w.path) for w in sent]}")
+    assert problems == [], "\n".join(problems)
+    assert never_confirm == ["sync_smartlock"]
 
 
 def card(approval_id: str = "card-1") -> CardRecord:

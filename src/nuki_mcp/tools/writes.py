@@ -673,7 +673,9 @@ async def replan(ctx: Context[AppState], name: str, arguments: dict[str, JsonVal
     if tool is None or not isinstance(server, WriteRecordingServer) or not server.offers_write_tool(name):
         return None
     try:
-        kwargs = func_metadata(tool.plan, skip_names=("ctx",)).validate_arguments(dict(arguments))
+        kwargs = func_metadata(tool.plan, skip_names=("ctx",), structured_output=False).validate_arguments(
+            dict(arguments)
+        )
     except ValidationError:
         raise ToolError(f"The arguments of this change no longer fit {name}; nothing was sent.") from None
     # The plan sees the call as if the write tool itself had been called with these arguments.
