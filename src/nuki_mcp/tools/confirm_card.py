@@ -4,6 +4,9 @@ They are app-only (`_meta.ui.visibility: ["app"]`): the host offers them to the 
 Approve performs the pending write exactly as it was planned, once; Cancel makes it impossible for good.
 Under NUKI_CONFIRM=passkey a click is never enough for an opening write: `approve_write` performs it only
 after the owner approved it with a passkey on the approval page.
+
+With shared state (Redis) the click may reach a replica that did not show the card: that replica plans
+the write anew and performs it only when it is exactly what the card showed (`_replanned`).
 """
 
 import contextlib

@@ -677,7 +677,7 @@ async def replan(ctx: Context[AppState], name: str, arguments: dict[str, JsonVal
             dict(arguments)
         )
     except ValidationError:
-        raise ToolError(f"The arguments of this change no longer fit {name}; nothing was sent.") from None
+        raise ToolError(f"its arguments no longer fit {name}") from None
     # The plan sees the call as if the write tool itself had been called with these arguments.
     params = {**(ctx.request_context.params or {}), "name": name, "arguments": arguments}
     as_called = Context[AppState](request_context=replace(ctx.request_context, params=params), mcp_server=server)
