@@ -23,13 +23,22 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field, JsonValue, field_validator
 
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import ConfirmMode
-from nuki_mcp.shared_state.base import MemoryQuestionLog, MemorySingleUse, QuestionLog, SingleUse
+from nuki_mcp.shared_state.base import (
+    CardLog,
+    CardRecord,
+    CardState,
+    MemoryCardLog,
+    MemoryQuestionLog,
+    MemorySingleUse,
+    QuestionLog,
+    SingleUse,
+)
 
 if TYPE_CHECKING:
     from nuki_mcp.approvals.service import PasskeyApprovals
@@ -269,39 +278,95 @@ class QuestionTimes:
         return self.clock.now().timestamp() if self.wall_clock else self.clock.monotonic()
 
 
-CardState = Literal["pending", "denied", "used"]
+class CardContent(Protocol):
+    """What the tools layer puts in a card: the plan the human sees and the arguments as the client sent them."""
+
+    @property
+    def plan(self) -> WritePlan: ...
+
+    @property
+    def arguments(self) -> dict[str, JsonValue]: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class PendingCard:
     """A write waiting for Approve or Cancel in the MCP Apps confirmation card."""
 
-    approval_id: str
-    tool: str
-    binding: str
-    expires_at: float
-    write: object = field(repr=False)  # what the tools layer needs to perform it exactly as planned
-    state: CardState = "pending"
+    record: CardRecord
+    # The planned write, when this process showed the card; None on another replica (re-plan it from `record`).
+    write: object | None = field(default=None, repr=False)
+
+    @property
+    def approval_id(self) -> str:
+        return self.record.approval_id
+
+    @property
+    def tool(self) -> str:
+        return self.record.tool
+
+    @property
+    def binding(self) -> str:
+        return self.record.binding
+
+    @property
+    def expires_at(self) -> float:
+        return self.record.expires_at
+
+    @property
+    def state(self) -> CardState:
+        return self.record.state
+
+    def device(self) -> DeviceRef | None:
+        """The device the card names, as it was when the card was shown."""
+        record = self.record
+        if record.device_id is None or record.device_name is None or record.device_type is None:
+            return None
+        return DeviceRef(record.device_id, record.device_name, record.device_type)
 
 
 @dataclass
 class CardApprovals:
-    """Writes waiting in a confirmation card: single use, expiring on the clock, a denial final."""
+    """Writes waiting in a confirmation card: single use, expiring on the clock, a denial final.
+
+    The cards live in `log` (this process's memory, or Redis shared by every replica, where expiries are
+    wall-clock times); the planned write itself stays with the process that showed the card.
+    """
 
     clock: Clock
     ttl_s: float = 300.0
-    _cards: dict[str, PendingCard] = field(default_factory=dict[str, PendingCard], repr=False)
+    log: CardLog | None = field(default=None, repr=False)
+    wall_clock: bool = False
+    _writes: dict[str, tuple[CardContent, float]] = field(
+        default_factory=dict[str, tuple[CardContent, float]], repr=False
+    )
 
-    def add(self, tool: str, binding: str, write: object, approval_id: str | None = None) -> PendingCard:
-        now = self.clock.monotonic()
-        for key in [k for k, card in self._cards.items() if now > card.expires_at + self.ttl_s]:
-            del self._cards[key]
-        card = PendingCard(approval_id or secrets.token_urlsafe(24), tool, binding, now + self.ttl_s, write)
-        self._cards[card.approval_id] = card
-        return card
+    def __post_init__(self) -> None:
+        if self.log is None:
+            self.log = MemoryCardLog(self.clock)
+
+    def add(self, tool: str, binding: str, write: CardContent, approval_id: str | None = None) -> PendingCard:
+        now = self._now()
+        for key in [k for k, (_, expires_at) in self._writes.items() if now > expires_at + self.ttl_s]:
+            del self._writes[key]
+        device = write.plan.device
+        record = CardRecord(
+            approval_id=approval_id or secrets.token_urlsafe(24),
+            tool=tool,
+            arguments=write.arguments,
+            binding=binding,
+            summary=write.plan.describe(),
+            device_id=None if device is None else device.smartlock_id,
+            device_name=None if device is None else device.name,
+            device_type=None if device is None else device.device_type,
+            expires_at=now + self.ttl_s,
+        )
+        # Kept for a second lifetime, so a late click is told "expired" rather than "unknown".
+        self._log().put(record, 2 * self.ttl_s)
+        self._writes[record.approval_id] = (write, record.expires_at)
+        return PendingCard(record, write)
 
     def seconds_left(self, card: PendingCard) -> int:
-        return max(0, int(card.expires_at - self.clock.monotonic()))
+        return max(0, int(card.expires_at - self._now()))
 
     def peek(self, approval_id: str) -> PendingCard:
         """The pending card, still usable; or `GuardRefusal` saying why it cannot be used."""
@@ -309,30 +374,43 @@ class CardApprovals:
 
     def take(self, approval_id: str) -> PendingCard:
         """The pending card, now used up; or `GuardRefusal` saying why it cannot be used."""
-        card = self._checked(approval_id)
-        card.state = "used"
-        return card
+        return self._decide(approval_id, "used")
 
     def deny(self, approval_id: str) -> PendingCard:
+        return self._decide(approval_id, "denied")
+
+    def _decide(self, approval_id: str, state: Literal["denied", "used"]) -> PendingCard:
         card = self._checked(approval_id)
-        card.state = "denied"
-        return card
+        if not self._log().decide(card.approval_id, state):  # another call (on any replica) decided it first
+            self._checked(approval_id)
+            raise GuardRefusal("This approval is not known to the server any more; nothing was sent.")
+        return PendingCard(card.record.model_copy(update={"state": state}), card.write)
 
     def _checked(self, approval_id: str) -> PendingCard:
-        card = self._cards.get(approval_id.strip())
-        if card is None:
+        key = approval_id.strip()
+        record = self._log().get(key)
+        if record is None:
             raise GuardRefusal(
                 "This approval is not known to the server (it may be from another session); nothing was sent."
             )
-        if card.state == "denied":
+        if record.state == "denied":
             raise GuardRefusal("This change was cancelled in the confirmation card; it can never be approved.")
-        if card.state == "used":
+        if record.state == "used":
             raise GuardRefusal("This approval was already used; each one works once.")
-        if self.clock.monotonic() > card.expires_at:
+        if self._now() > record.expires_at:
             raise GuardRefusal(
                 f"This approval expired (approvals last {self.ttl_s:g} s); nothing was sent. Ask for the change again."
             )
-        return card
+        local = self._writes.get(key)
+        return PendingCard(record, None if local is None else local[0])
+
+    def _log(self) -> CardLog:
+        if self.log is None:  # __post_init__ sets it
+            raise RuntimeError("CardApprovals has no card log")
+        return self.log
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp() if self.wall_clock else self.clock.monotonic()
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def create_server(
             clock=clock, ttl_s=settings.confirmation_ttl_s, log=shared.questions, wall_clock=shared.where != "memory"
         ),
         audit=audit,
-        cards=CardApprovals(clock=clock),
+        cards=CardApprovals(clock=clock, log=shared.cards, wall_clock=shared.where != "memory"),
         approvals=approvals,
     )
     holder = StateHolder()

@@ -6,7 +6,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 from nuki_mcp.clock import Clock
 
@@ -35,6 +37,42 @@ class QuestionLog(Protocol):
 
     def take(self, key: str) -> float | None:
         """The time the question `key` was asked, forgotten at once: of two concurrent takes one sees it."""
+        ...
+
+
+CardState = Literal["pending", "denied", "used"]
+
+
+class CardRecord(BaseModel):
+    """A write waiting in the MCP Apps confirmation card: what any replica needs to redo it safely."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approval_id: str
+    tool: str
+    arguments: dict[str, JsonValue]  # as the client sent them, without a confirmation token
+    binding: str  # the tool, the resolved device ids and the normalized arguments
+    summary: str  # exactly what the card showed the human
+    device_id: int | None = None
+    device_name: str | None = None
+    device_type: int | None = None
+    expires_at: float  # seconds, on the clock of whoever showed the card (the wall clock when shared)
+    state: CardState = "pending"
+
+
+class CardLog(Protocol):
+    """Writes waiting in the confirmation card, so its Approve or Cancel may reach another replica than the card."""
+
+    def put(self, card: CardRecord, keep_s: float) -> None:
+        """Remember a pending card for `keep_s` seconds."""
+        ...
+
+    def get(self, approval_id: str) -> CardRecord | None:
+        """The card with its current state, or None when it is unknown or forgotten."""
+        ...
+
+    def decide(self, approval_id: str, state: Literal["denied", "used"]) -> bool:
+        """Move a pending card to `state`: True for the one call that did (of two concurrent ones exactly one)."""
         ...
 
 
@@ -76,6 +114,7 @@ class SharedState:
     budget: RateBudget
     secret: SecretSource
     questions: QuestionLog
+    cards: CardLog
     close: Callable[[], None] = field(default=lambda: None)
     # Builds the audit trail: the local JSONL file, and with Redis also a copy of each line in a stream.
     audit_trail: Callable[[Path | None, Clock], AuditTrail] | None = None
@@ -113,6 +152,31 @@ class MemoryQuestionLog:
     def take(self, key: str) -> float | None:
         entry = self._asked.pop(key, None)
         return None if entry is None else entry[0]
+
+
+class MemoryCardLog:
+    """Cards of one process; `keep_s` counts on `clock`'s monotonic time."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._cards: dict[str, tuple[CardRecord, float]] = {}
+
+    def put(self, card: CardRecord, keep_s: float) -> None:
+        now = self._clock.monotonic()
+        for old in [k for k, (_, until) in self._cards.items() if until < now]:
+            del self._cards[old]
+        self._cards[card.approval_id] = (card, now + keep_s)
+
+    def get(self, approval_id: str) -> CardRecord | None:
+        entry = self._cards.get(approval_id)
+        return None if entry is None else entry[0]
+
+    def decide(self, approval_id: str, state: Literal["denied", "used"]) -> bool:
+        entry = self._cards.get(approval_id)
+        if entry is None or entry[0].state != "pending":
+            return False
+        self._cards[approval_id] = (entry[0].model_copy(update={"state": state}), entry[1])
+        return True
 
 
 class MemoryKeyValueStore:
@@ -185,4 +249,5 @@ def memory_shared_state(clock: Clock) -> SharedState:
         budget=MemoryRateBudget(clock),
         secret=MemorySecrets(),
         questions=MemoryQuestionLog(),
+        cards=MemoryCardLog(clock),
     )

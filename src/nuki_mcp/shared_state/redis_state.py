@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.asyncio as aioredis
 
 from nuki_mcp.clock import Clock
-from nuki_mcp.shared_state.base import SharedState
+from nuki_mcp.shared_state.base import CardRecord, SharedState
 
 if TYPE_CHECKING:
     from nuki_mcp.guard import AuditTrail
@@ -80,6 +80,38 @@ class RedisQuestionLog:
     def take(self, key: str) -> float | None:
         value = as_bytes(self._client.getdel(self._key(key)))
         return float(value) if value is not None else None
+
+
+class RedisCardLog:
+    """A card is two keys, each written once: `card:{id}` (the record, JSON) and `card:{id}:decision`
+    (`used` or `denied`, set with `SET NX`: the first decision wins and is final)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+
+    def _key(self, approval_id: str, part: str = "") -> str:
+        return f"{PREFIX}card:{approval_id}{':' + part if part else ''}"
+
+    def put(self, card: CardRecord, keep_s: float) -> None:
+        self._client.set(self._key(card.approval_id), card.model_dump_json().encode(), px=_ms(keep_s))
+
+    def get(self, approval_id: str) -> CardRecord | None:
+        stored = as_bytes(self._client.get(self._key(approval_id)))
+        if stored is None:
+            return None
+        card = CardRecord.model_validate_json(stored)
+        decision = as_bytes(self._client.get(self._key(approval_id, "decision")))
+        if decision == b"used":
+            return card.model_copy(update={"state": "used"})
+        if decision == b"denied":
+            return card.model_copy(update={"state": "denied"})
+        return card
+
+    def decide(self, approval_id: str, state: Literal["denied", "used"]) -> bool:
+        keep_ms = self._client.pttl(self._key(approval_id))
+        if keep_ms <= 0:  # unknown or forgotten: nothing to decide
+            return False
+        return bool(self._client.set(self._key(approval_id, "decision"), state.encode(), nx=True, px=keep_ms))
 
 
 class RedisKeyValueStore:
@@ -152,6 +184,7 @@ def redis_shared_state(url: str) -> SharedState:
         budget=RedisRateBudget(shared),
         secret=RedisSecrets(blocking),
         questions=RedisQuestionLog(blocking),
+        cards=RedisCardLog(blocking),
         close=close,
         audit_trail=audit_trail,
     )

@@ -4,10 +4,13 @@ They are app-only (`_meta.ui.visibility: ["app"]`): the host offers them to the 
 Approve performs the pending write exactly as it was planned, once; Cancel makes it impossible for good.
 Under NUKI_CONFIRM=passkey a click is never enough for an opening write: `approve_write` performs it only
 after the owner approved it with a passkey on the approval page.
+
+With shared state (Redis) the click may reach a replica that did not show the card: that replica plans
+the write anew and performs it only when it is exactly what the card showed (`_replanned`).
 """
 
 import contextlib
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -16,9 +19,16 @@ from pydantic import Field
 from nuki_mcp import views
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
-from nuki_mcp.guard import GuardRefusal
+from nuki_mcp.guard import GuardRefusal, PendingCard
 from nuki_mcp.tools.common import register_tool, write_annotations
-from nuki_mcp.tools.writes import CardWrite, RecordedToolError, WriteResult, perform_confirmed
+from nuki_mcp.tools.writes import (
+    CardWrite,
+    RecordedToolError,
+    WriteResult,
+    perform_confirmed,
+    replan,
+    write_binding,
+)
 
 ApprovalIdArg = Annotated[
     str, Field(min_length=1, max_length=64, description="The approval_id the card received in the result's _meta.")
@@ -44,9 +54,7 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             card = guard.cards.peek(approval_id)
         except GuardRefusal as refusal:
             raise ToolError(str(refusal)) from None
-        write = card.write
-        if not isinstance(write, CardWrite):  # only run_write puts cards there
-            raise ToolError("This approval holds no change; nothing was sent.")
+        write = card.write if isinstance(card.write, CardWrite) else await _replanned(ctx, card)
         method = "card"
         if guard.confirm == "passkey" and write.plan.risk == "opening":
             method = "passkey"
@@ -71,7 +79,10 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
                     detail=message,
                 )
                 raise RecordedToolError(message) from None
-        guard.cards.take(card.approval_id)
+        try:
+            guard.cards.take(card.approval_id)
+        except GuardRefusal as refusal:  # another Approve or a Cancel, on any replica, came first
+            raise ToolError(str(refusal)) from None
         return await perform_confirmed(ctx, write.tool, write.plan, method, write.arguments)
 
     @register_tool(
@@ -89,12 +100,12 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
         except GuardRefusal as refusal:
             raise ToolError(str(refusal)) from None
         write = card.write
-        summary = write.plan.describe() if isinstance(write, CardWrite) else card.tool
+        summary = write.plan.describe() if isinstance(write, CardWrite) else card.record.summary
         reason = "The user cancelled it in the confirmation card; nothing was sent to Nuki."
         guard.audit.decision(
             tool=card.tool,
-            device=write.plan.device if isinstance(write, CardWrite) else None,
-            arguments=write.arguments if isinstance(write, CardWrite) else {},
+            device=write.plan.device if isinstance(write, CardWrite) else card.device(),
+            arguments=write.arguments if isinstance(write, CardWrite) else card.record.arguments,
             confirmation="card",
             outcome="not_done",
             detail=reason,
@@ -105,3 +116,37 @@ def register(server: MCPServer[AppState], settings: Settings) -> None:
             with contextlib.suppress(ApprovalNotPending):
                 await guard.approvals.store.deny(card.approval_id)
         return WriteResult(status="not_done", summary=summary, reason=reason)
+
+
+async def _replanned(ctx: Context[AppState], card: PendingCard) -> CardWrite:
+    """The card's write planned anew on this replica (the card was shown by another), or a refusal.
+
+    It is performed only when it is exactly what the human approved: the same binding (tool, resolved
+    devices, normalized arguments) and the same summary, read from Nuki now.
+    """
+    guard = app_state(ctx).guard
+
+    def refuse(message: str) -> NoReturn:
+        guard.audit.decision(
+            tool=card.tool,
+            device=card.device(),
+            arguments=card.record.arguments,
+            confirmation="card",
+            outcome="refused",
+            detail=message,
+        )
+        raise RecordedToolError(message)
+
+    try:
+        write = await replan(ctx, card.tool, card.record.arguments)
+    except ToolError as exc:
+        reason = str(exc).rstrip(".")
+        refuse(f"This change cannot be made as approved any more ({reason}), so nothing was sent; ask for it again.")
+    if write is None:
+        refuse(f"This server does not offer {card.tool}, so it cannot make this change; nothing was sent.")
+    if write_binding(write.plan, card.record.arguments) != card.binding or write.plan.describe() != card.record.summary:
+        refuse(
+            "This change differs from what was approved in the card (the device or its settings changed at Nuki "
+            "since), so nothing was sent; ask for the change again."
+        )
+    return write

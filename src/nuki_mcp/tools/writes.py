@@ -35,6 +35,7 @@ from mcp.server.mcpserver import (
     Resolve,
 )
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.utilities.func_metadata import func_metadata
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, InputRequiredResult, ListToolsResult, PaginatedRequestParams, TextContent, Tool
 from pydantic import BaseModel, Field, JsonValue, PrivateAttr, TypeAdapter, ValidationError
@@ -511,6 +512,9 @@ class WriteRecordingServer(CompactSchemaServer):
             return listed
         return listed.model_copy(update={"tools": [tool for tool in listed.tools if not is_app_only(tool)]})
 
+    def offers_write_tool(self, name: str) -> bool:
+        return self._is_write_tool(name)
+
     def _is_write_tool(self, name: str) -> bool:
         tool = self._tool_manager.get_tool(name)
         return tool is not None and not (tool.annotations is not None and tool.annotations.read_only_hint)
@@ -599,11 +603,15 @@ def write_tool(
     return declare
 
 
+_DECLARED: dict[str, WriteTool[Any, Any]] = {}  # every write tool any server registered, by name
+
+
 def register_writes(server: MCPServer[AppState], settings: Settings, tools: Iterable[WriteTool[Any, Any]]) -> None:
     """Register each write tool, unless the server is read-only (then they are neither listed nor callable)."""
     if settings.read_only:
         return
     for tool in tools:
+        _DECLARED[tool.name] = tool
         annotations = write_annotations(destructive=tool.destructive, idempotent=tool.idempotent)
         meta = views.confirm_meta() if tool.confirms else None
         register_tool(server, title=tool.title, annotations=annotations, meta=meta)(_tool_function(tool))
@@ -619,11 +627,7 @@ def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteRe
     result_type = tool.result_type
 
     async def plan(**kwargs: Any) -> WritePlan:
-        try:
-            planned = await tool.plan(**kwargs)
-        except (NukiError, GuardRefusal) as exc:
-            raise ToolError(str(exc)) from None
-        return replace(planned, arguments=_normalized(kwargs))
+        return await _planned(tool, kwargs)
 
     _sign(plan, f"plan_{tool.name}", arguments, WritePlan)
     confirm = confirm_with(plan)
@@ -648,6 +652,36 @@ def _tool_function(tool: WriteTool[Any, Any]) -> Callable[..., Awaitable[WriteRe
     _sign(run, tool.name, [*arguments, *resolvers], result_type)
     run.__doc__ = tool.plan.__doc__
     return run
+
+
+async def _planned(tool: WriteTool[Any, Any], kwargs: dict[str, Any]) -> WritePlan:
+    try:
+        planned = await tool.plan(**kwargs)
+    except (NukiError, GuardRefusal) as exc:
+        raise ToolError(str(exc)) from None
+    return replace(planned, arguments=_normalized(kwargs))
+
+
+async def replan(ctx: Context[AppState], name: str, arguments: dict[str, JsonValue]) -> CardWrite | None:
+    """The write `name` planned anew (reading Nuki now) from `arguments` as the client sent them.
+
+    For the confirmation card's Approve on a replica that did not show the card. None when this server does
+    not offer `name`; a `ToolError` when the arguments do not plan any more.
+    """
+    tool = _DECLARED.get(name)
+    server = ctx.mcp_server
+    if tool is None or not isinstance(server, WriteRecordingServer) or not server.offers_write_tool(name):
+        return None
+    try:
+        kwargs = func_metadata(tool.plan, skip_names=("ctx",), structured_output=False).validate_arguments(
+            dict(arguments)
+        )
+    except ValidationError:
+        raise ToolError(f"its arguments no longer fit {name}") from None
+    # The plan sees the call as if the write tool itself had been called with these arguments.
+    params = {**(ctx.request_context.params or {}), "name": name, "arguments": arguments}
+    as_called = Context[AppState](request_context=replace(ctx.request_context, params=params), mcp_server=server)
+    return CardWrite(tool, await _planned(tool, {**kwargs, "ctx": as_called}), arguments)
 
 
 def _sign(fn: Callable[..., object], name: str, parameters: list[inspect.Parameter], returns: object) -> None:
