@@ -49,6 +49,7 @@ def start_replica(port: int, public_url: str, redis_url: str, state: Path) -> su
     env = {
         **os.environ,
         "NUKI_MCP_REDIS_URL": redis_url,
+        "NUKI_MCP_SECRET_KEY": "YmVuY2htYXJrIGtleSBvZiBudWtpLW1jcCByZXBsaWM=",
         "NUKI_MCP_AUTH_TOKEN": MACHINE_TOKEN,
         "NUKI_MCP_USER_BUDGET": "0",
         "NUKI_MCP_ACCOUNT_BUDGET": "0",

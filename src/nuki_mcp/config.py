@@ -366,6 +366,13 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
             "NUKI_OAUTH_CLIENT_ID and NUKI_OAUTH_CLIENT_SECRET go together; set both (from Nuki's developer "
             "portal) or neither."
         )
+    redis = _parse_redis_url(redis_url, "NUKI_MCP_REDIS_URL") if redis_url else None
+    if redis is not None and not secret_key:
+        raise SettingsError(
+            "NUKI_MCP_REDIS_URL needs NUKI_MCP_SECRET_KEY too (the same on every replica): pending changes in Redis "
+            "keep keypad codes and PINs sealed with it; make one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
     if oauth_id and not secret_key:
         raise SettingsError(
             "Per-user Nuki sign-in stores Nuki tokens encrypted: set NUKI_MCP_SECRET_KEY to a Fernet key as well; "
@@ -387,7 +394,7 @@ def load_settings(env: Mapping[str, str] | None = None, flags: CliOverrides | No
         approval_port=_parse_approval_port(approval_port, approval_port_name) if approval_port is not None else 0,
         approval_wait=_parse_approval_wait(approval_wait, approval_wait_name) if approval_wait is not None else 60.0,
         public_url=_parse_public_url(public_url, public_url_name) if public_url else None,
-        redis_url=SecretStr(_parse_redis_url(redis_url, "NUKI_MCP_REDIS_URL")) if redis_url else None,
+        redis_url=SecretStr(redis) if redis is not None else None,
         secret_key=SecretStr(_parse_secret_key(secret_key, "NUKI_MCP_SECRET_KEY")) if secret_key else None,
         nuki_oauth_client_id=oauth_id or None,
         nuki_oauth_client_secret=SecretStr(oauth_secret) if oauth_secret else None,

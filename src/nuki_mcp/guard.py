@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field, JsonValue, field_validator
 
+from nuki_mcp.argument_seal import ArgumentSeal, SealBroken
 from nuki_mcp.clock import Clock
 from nuki_mcp.config import ConfirmMode
 from nuki_mcp.shared_state.base import (
@@ -336,6 +337,8 @@ class CardApprovals:
     ttl_s: float = 300.0
     log: CardLog | None = field(default=None, repr=False)
     wall_clock: bool = False
+    # Keypad codes and PINs in a card's stored arguments are encrypted with it (see argument_seal).
+    seal: ArgumentSeal | None = field(default=None, repr=False)
     _writes: dict[str, tuple[CardContent, float]] = field(
         default_factory=dict[str, tuple[CardContent, float]], repr=False
     )
@@ -352,7 +355,7 @@ class CardApprovals:
         record = CardRecord(
             approval_id=approval_id or secrets.token_urlsafe(24),
             tool=tool,
-            arguments=write.arguments,
+            arguments=write.arguments if self.seal is None else self.seal.sealed(write.arguments),
             binding=binding,
             summary=write.plan.describe(),
             device_id=None if device is None else device.smartlock_id,
@@ -367,6 +370,18 @@ class CardApprovals:
 
     def seconds_left(self, card: PendingCard) -> int:
         return max(0, int(card.expires_at - self._now()))
+
+    def arguments(self, card: PendingCard) -> dict[str, JsonValue]:
+        """The card's arguments as the client sent them; `GuardRefusal` when its secrets cannot be opened."""
+        if self.seal is None:
+            return dict(card.record.arguments)
+        try:
+            return self.seal.opened(card.record.arguments)
+        except SealBroken:
+            raise GuardRefusal(
+                "This change carries a keypad code or PIN that this server cannot decrypt (its replicas have "
+                "different NUKI_MCP_SECRET_KEYs); nothing was sent. Ask for the change again."
+            ) from None
 
     def peek(self, approval_id: str) -> PendingCard:
         """The pending card, still usable; or `GuardRefusal` saying why it cannot be used."""
@@ -616,4 +631,6 @@ class Guard:
     questions: QuestionTimes
     audit: AuditTrail
     cards: CardApprovals
+    # Digests keypad codes and PINs in bindings, which may be stored in shared state (see argument_seal).
+    seal: ArgumentSeal
     approvals: PasskeyApprovals | None = None

@@ -6,6 +6,7 @@ here. With `settings.demo` and no transport, the server talks to the built-in si
 
 from __future__ import annotations
 
+import base64
 import importlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -26,10 +27,19 @@ from pydantic import ValidationError
 
 from nuki_mcp import __version__, views
 from nuki_mcp.argument_errors import argument_error
+from nuki_mcp.argument_seal import ArgumentSeal
 from nuki_mcp.clock import Clock, SystemClock
 from nuki_mcp.config import Settings, SettingsError, ToolsetName
 from nuki_mcp.context import AppState
-from nuki_mcp.guard import AuditTrail, CardApprovals, ConfirmationTokens, DeviceAllowList, Guard, QuestionTimes
+from nuki_mcp.guard import (
+    SECRET_ARGUMENTS,
+    AuditTrail,
+    CardApprovals,
+    ConfirmationTokens,
+    DeviceAllowList,
+    Guard,
+    QuestionTimes,
+)
 from nuki_mcp.nuki.client import BearerSource, NukiClient
 from nuki_mcp.prompts import register_prompts
 from nuki_mcp.resources import StateHolder, register_resources
@@ -125,6 +135,7 @@ def create_server(
         from nuki_mcp.approvals.service import PasskeyApprovals
 
         approvals = PasskeyApprovals.from_settings(settings, clock, events=audit.approval, state_dir=state_dir)
+    seal = ArgumentSeal(_seal_key(settings, shared), SECRET_ARGUMENTS)
     guard = Guard(
         read_only=settings.read_only,
         confirm=settings.confirm,
@@ -140,7 +151,8 @@ def create_server(
             clock=clock, ttl_s=settings.confirmation_ttl_s, log=shared.questions, wall_clock=shared.where != "memory"
         ),
         audit=audit,
-        cards=CardApprovals(clock=clock, log=shared.cards, wall_clock=shared.where != "memory"),
+        cards=CardApprovals(clock=clock, log=shared.cards, wall_clock=shared.where != "memory", seal=seal),
+        seal=seal,
         approvals=approvals,
     )
     holder = StateHolder()
@@ -178,6 +190,13 @@ def create_server(
         accounts.request_scopes_for(server.tool_names())
         server.nuki_accounts = accounts
     return server
+
+
+def _seal_key(settings: Settings, shared: SharedState) -> bytes:
+    """NUKI_MCP_SECRET_KEY, which never goes to Redis; else a key of this state's own (one process: random)."""
+    if settings.secret_key is not None:
+        return base64.urlsafe_b64decode(settings.secret_key.get_secret_value().encode())
+    return shared.secret("argument-seal")
 
 
 class NukiServer(WriteRecordingServer):

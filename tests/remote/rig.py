@@ -37,6 +37,8 @@ from tests.remote.soft_authenticator import SoftAuthenticator
 from tests.support import Harness
 
 DEADLINE_S: Final = 30.0
+# NUKI_MCP_SECRET_KEY of the replicas that share a Redis (a Fernet key: 32 bytes, url-safe base64).
+SECRET_KEY: Final = "bnVraS1tY3AgdGVzdCBrZXksIG5vdCBhIHNlY3JldCE="
 REDIRECT_URI: Final = "http://127.0.0.1:9/callback"  # never contacted: the test reads the redirect
 
 
@@ -82,6 +84,7 @@ def remote_replica(
             "public_url": url,
             "mcp_auth_token": SecretStr(machine_token) if machine_token else None,
             "redis_url": SecretStr(redis_url) if redis_url else None,
+            "secret_key": SecretStr(SECRET_KEY) if redis_url else None,
             "user_budget": user_budget,
         }
         | ({} if approval_wait is None else {"approval_wait": approval_wait})

@@ -32,6 +32,7 @@ from nuki_mcp.server import create_server
 from nuki_mcp.shared_state import CardRecord, memory_shared_state
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
+from tests.remote.rig import SECRET_KEY
 from tests.scenarios import WRITE_CALLS
 from tests.support import Harness, Json, call_error, call_ok, text_of
 
@@ -54,13 +55,21 @@ class RendersApps(ClientExtension):
 
 
 @asynccontextmanager
-async def two_replicas(harness: Harness, redis_server: RedisServer) -> AsyncGenerator[tuple[Client, Client]]:
-    """Card-rendering clients of two servers sharing one Redis and one simulated Nuki account."""
+async def two_replicas(
+    harness: Harness, redis_server: RedisServer, keys: tuple[str, str] = (SECRET_KEY, SECRET_KEY)
+) -> AsyncGenerator[tuple[Client, Client]]:
+    """Card-rendering clients of two servers sharing one Redis (and, unless `keys` differ, NUKI_MCP_SECRET_KEY)
+    and one simulated Nuki account."""
     states = [redis_shared_state(redis_server.url) for _ in range(2)]
     settings = harness.settings().model_copy(update={"redis_url": SecretStr(redis_server.url)})
     servers = [
-        create_server(settings, transport=harness.sim.transport(), clock=harness.clock, shared=state)
-        for state in states
+        create_server(
+            settings.model_copy(update={"secret_key": SecretStr(key)}),
+            transport=harness.sim.transport(),
+            clock=harness.clock,
+            shared=state,
+        )
+        for state, key in zip(states, keys, strict=True)
     ]
     a, b = servers
     harness.server = a
@@ -338,3 +347,76 @@ def test_with_shared_state_a_card_expires_on_the_wall_clock_which_every_machine_
     with pytest.raises(GuardRefusal, match="expired"):
         cards(clicking).take(late)
     state.close()
+
+
+KEYPAD_CODE = 357913
+GRANT_CODE: Json = {"smartlock": "Front Door", "type": "keypad_code", "name": "Night nurse", "code": KEYPAD_CODE}
+OTHER_KEY = "b3RoZXIga2V5IG9mIGFub3RoZXIgZGVwbG95bWVudCE="
+
+
+_VALUE = TypeAdapter(bytes | None)
+_HASH = TypeAdapter(dict[bytes, bytes])
+_STREAM = TypeAdapter(list[tuple[bytes, dict[bytes, bytes]]])
+
+
+def redis_holds(redis_server: RedisServer, needle: bytes) -> list[bytes]:
+    """The keys of every Redis string, hash or stream whose key or content contains `needle`."""
+    redis = sync_client(redis_server.url)
+    found: list[bytes] = []
+    keys: list[bytes] = [k for k in redis.scan_iter() if isinstance(k, bytes)]  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    for key in keys:
+        kind = _VALUE.validate_python(redis.type(key))
+        if kind == b"string":
+            content = _VALUE.validate_python(redis.get(key)) or b""
+        elif kind == b"hash":
+            content = b" ".join(k + b"=" + v for k, v in _HASH.validate_python(redis.hgetall(key)).items())
+        elif kind == b"stream":
+            content = b" ".join(b" ".join(f.values()) for _, f in _STREAM.validate_python(redis.xrange(key)))
+        else:
+            content = b""
+        if needle in key or needle in content:
+            found.append(key)
+    return found
+
+
+async def test_a_keypad_code_in_a_card_rests_in_redis_only_sealed_and_the_other_replica_grants_that_code(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with two_replicas(harness, redis_server) as (on_a, on_b):
+        approval = await in_card(on_a, "create_smartlock_auth", GRANT_CODE)
+        assert redis_holds(redis_server, b"Night nurse"), "the card is in Redis"
+        assert redis_holds(redis_server, str(KEYPAD_CODE).encode()) == []
+        done = await call_ok(on_b, "approve_write", {"approval_id": approval})
+    assert done["status"] == "done"
+    granted = [a for a in harness.sim.auths(FRONT_DOOR_ID) if a.name == "Night nurse"]
+    assert [a.code for a in granted] == [KEYPAD_CODE]
+
+
+async def test_replicas_with_different_secret_keys_refuse_a_card_with_a_keypad_code_and_send_nothing(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with two_replicas(harness, redis_server, keys=(SECRET_KEY, OTHER_KEY)) as (on_a, on_b):
+        approval = await in_card(on_a, "create_smartlock_auth", GRANT_CODE)
+        refused = await call_error(on_b, "approve_write", {"approval_id": approval})
+    assert "NUKI_MCP_SECRET_KEY" in refused
+    assert "nothing was sent" in refused
+    assert harness.sim.writes() == []
+
+
+async def test_a_passkey_approval_of_a_keypad_code_keeps_the_code_out_of_redis(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="passkey")
+    RedisPasskeyStore(sync_client(redis_server.url)).add(
+        StoredPasskey(
+            credential_id="Y3JlZA", public_key="a2V5", sign_count=0, label="phone", created=harness.clock.now()
+        )
+    )
+    async with two_replicas(harness, redis_server) as (on_a, _):
+        asked = await call_ok(on_a, "create_smartlock_auth", GRANT_CODE)
+        assert asked["status"] == "confirmation_required"
+        assert redis_holds(redis_server, b"create_smartlock_auth"), "the approval is in Redis"
+        assert redis_holds(redis_server, str(KEYPAD_CODE).encode()) == []
+    assert harness.sim.writes() == []

@@ -25,6 +25,7 @@ from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
 from nuki_mcp.shared_state.audit_stream import STREAM
 from nuki_mcp.shared_state.redis_state import sync_client
 from tests.remote.redis_rig import RedisServer
+from tests.remote.rig import SECRET_KEY
 from tests.remote.soft_authenticator import SoftAuthenticator
 
 DEADLINE_S = 60.0
@@ -33,7 +34,8 @@ pytestmark = pytest.mark.anyio
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NUKI_")}
-    return {**clean, "XDG_STATE_HOME": str(tmp_path / "state"), **extra}
+    # Replicas sharing Redis share this key too (it seals keypad codes and PINs of pending changes).
+    return {**clean, "XDG_STATE_HOME": str(tmp_path / "state"), "NUKI_MCP_SECRET_KEY": SECRET_KEY, **extra}
 
 
 def _free_port() -> int:

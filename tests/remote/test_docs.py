@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nuki_mcp.config import SettingsError, load_settings
+from tests.remote.rig import SECRET_KEY
 
 ROOT = Path(__file__).parent.parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -43,6 +44,7 @@ def test_remote_settings_are_read_and_bad_ones_are_one_line_errors() -> None:
         "NUKI_API_TOKEN": "t" * 20,
         "NUKI_MCP_PUBLIC_URL": "https://nuki.example.com/",
         "NUKI_MCP_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "NUKI_MCP_SECRET_KEY": SECRET_KEY,
         "NUKI_MCP_FORWARDED_ALLOW_IPS": "127.0.0.1, 10.0.0.0/8",
         "NUKI_MCP_USER_BUDGET": "30",
     }
@@ -56,6 +58,7 @@ def test_remote_settings_are_read_and_bad_ones_are_one_line_errors() -> None:
         ({"NUKI_MCP_PUBLIC_URL": "http://nuki.example.com"}, "https"),
         ({"NUKI_MCP_PUBLIC_URL": "https://nuki.example.com/mcp"}, "without a path"),
         ({"NUKI_MCP_REDIS_URL": "http://127.0.0.1:6379"}, "Redis URL"),
+        ({"NUKI_MCP_REDIS_URL": "redis://127.0.0.1:6379/0"}, "NUKI_MCP_REDIS_URL needs NUKI_MCP_SECRET_KEY"),
         ({"NUKI_MCP_SECRET_KEY": "short"}, "Fernet key"),
         ({"NUKI_OAUTH_CLIENT_ID": "id"}, "go together"),
         ({"NUKI_MCP_FORWARDED_ALLOW_IPS": "proxy.local"}, "IP addresses"),

@@ -138,13 +138,17 @@ async def _replanned(ctx: Context[AppState], card: PendingCard) -> CardWrite:
         raise RecordedToolError(message)
 
     try:
-        write = await replan(ctx, card.tool, card.record.arguments)
+        arguments = guard.cards.arguments(card)
+    except GuardRefusal as refusal:
+        refuse(str(refusal))
+    try:
+        write = await replan(ctx, card.tool, arguments)
     except ToolError as exc:
         reason = str(exc).rstrip(".")
         refuse(f"This change cannot be made as approved any more ({reason}), so nothing was sent; ask for it again.")
     if write is None:
         refuse(f"This server does not offer {card.tool}, so it cannot make this change; nothing was sent.")
-    if write_binding(write.plan, card.record.arguments) != card.binding or write.plan.describe() != card.record.summary:
+    if write_binding(write.plan, arguments, guard.seal) != card.binding or write.plan.describe() != card.record.summary:
         refuse(
             "This change differs from what was approved in the card (the device or its settings changed at Nuki "
             "since), so nothing was sent; ask for the change again."

@@ -42,6 +42,7 @@ from pydantic import BaseModel, Field, JsonValue, PrivateAttr, TypeAdapter, Vali
 from pydantic_core import to_jsonable_python
 
 from nuki_mcp import views
+from nuki_mcp.argument_seal import ArgumentSeal
 from nuki_mcp.compact_schemas import CompactSchemaServer
 from nuki_mcp.config import Settings
 from nuki_mcp.context import AppState, app_state
@@ -113,7 +114,8 @@ def confirm_with(
         if guard.confirm == "passkey" and plan.risk == "opening":
             return NotAsked(method="passkey")
         if client_can_elicit_form(ctx):
-            guard.questions.asked(write_binding(plan, call_arguments(ctx)), answering=ctx.input_responses is not None)
+            binding = write_binding(plan, call_arguments(ctx), guard.seal)
+            guard.questions.asked(binding, answering=ctx.input_responses is not None)
             return Elicit(plan.question(guard.questions.ttl_s), ConfirmForm)
         if guard.confirm == "elicit":
             return NotAsked(method="refused")
@@ -229,15 +231,17 @@ async def _offer_link(ctx: Context[AppState], url: str, approval_id: str) -> Non
         logger.info("The client did not take the approval link by URL elicitation")
 
 
-def write_binding(plan: WritePlan, raw_arguments: dict[str, JsonValue]) -> str:
+def write_binding(plan: WritePlan, raw_arguments: dict[str, JsonValue], seal: ArgumentSeal) -> str:
     """What a confirmation is bound to: the tool, the resolved devices and the normalized arguments.
 
     Naming a device by id or by name gives the same binding; renaming a device between the two calls
     of a token confirmation cannot redirect the write. Plans not declared with `write_tool` carry no
-    normalized arguments and are bound to the arguments as sent.
+    normalized arguments and are bound to the arguments as sent. Keypad codes and PINs appear as keyed
+    digests, since bindings may be stored in shared state.
     """
     arguments = raw_arguments if plan.arguments is None else dict(plan.arguments)
-    return canonical_json({"tool": plan.tool, "devices": list[JsonValue](plan.device_ids()), "arguments": arguments})
+    bound = seal.digested(arguments)
+    return canonical_json({"tool": plan.tool, "devices": list[JsonValue](plan.device_ids()), "arguments": bound})
 
 
 async def run_write(
@@ -257,7 +261,7 @@ async def run_write(
     state = app_state(ctx)
     guard = state.guard
     arguments = call_arguments(ctx)
-    binding = write_binding(plan, arguments)
+    binding = write_binding(plan, arguments, guard.seal)
     result_type = tool.result_type
 
     def decide(method: str, outcome: str, detail: str | None = None) -> None:
