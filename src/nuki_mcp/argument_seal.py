@@ -2,7 +2,7 @@
 
 A pending change is stored where every replica can find it (Redis): the binding a confirmation is
 checked against, and for the confirmation card the arguments to perform it with. A keypad code has
-only 531,441 possible values, so neither may hold it in the clear nor as a plain or key-in-Redis hash,
+at most 531,441 possible values, so neither may hold it in the clear nor as a plain or key-in-Redis hash,
 which anyone who can read Redis could reverse by trying them all. The key comes from
 `NUKI_MCP_SECRET_KEY` (set on every replica, never stored in Redis); a single process without Redis
 uses a random key of its own.
