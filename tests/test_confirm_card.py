@@ -142,3 +142,32 @@ async def test_under_passkey_mode_a_click_in_the_card_is_not_enough_to_open_a_do
     assert "passkey" in clicked
     assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
     assert _state(harness, FRONT_DOOR_ID) == UNLOCKED
+
+
+async def test_cancel_in_the_card_outranks_a_passkey_yes_given_before_it(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="passkey")
+    PasskeyStore(harness.state_dir).add(
+        StoredPasskey(
+            credential_id="Y3JlZA",
+            public_key="a2V5",
+            sign_count=0,
+            label="phone",
+            created=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    async with _apps_client(harness) as client:
+        first = await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
+        approval_id = str(_approval(first)["approval_id"])
+        assert harness.server is not None
+        assert harness.server.guard.approvals is not None
+        await harness.server.guard.approvals.store.grant(approval_id, "Y3JlZA")  # the owner said yes first
+        cancelled = await call_ok(client, "deny_write", {"approval_id": approval_id})  # then pressed Cancel
+        # The approval id is in the link the model saw: it must not be able to use the earlier yes.
+        repeated = await call_error(
+            client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": approval_id}
+        )
+    assert cancelled["status"] == "not_done"
+    assert "cancelled" in repeated
+    assert "nothing was sent" in repeated
+    assert harness.sim.writes() == []
+    assert _state(harness, FRONT_DOOR_ID) != UNLOCKED

@@ -371,6 +371,11 @@ class CardApprovals:
     def seconds_left(self, card: PendingCard) -> int:
         return max(0, int(card.expires_at - self._now()))
 
+    def cancelled(self, approval_id: str) -> bool:
+        """Whether the card of this id was cancelled: a Cancel outranks a passkey's yes given before it."""
+        record = self._log().get(approval_id.strip())
+        return record is not None and record.state == "denied"
+
     def arguments(self, card: PendingCard) -> dict[str, JsonValue]:
         """The card's arguments as the client sent them; `GuardRefusal` when its secrets cannot be opened."""
         if self.seal is None:

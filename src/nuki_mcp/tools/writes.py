@@ -162,6 +162,8 @@ async def _passkey_approval(
     if approvals is None:  # create_server always builds them for NUKI_CONFIRM=passkey
         return "Passkey approvals are not running on this server; nothing was sent. Restart nuki-mcp."
     if token is not None:
+        if state.guard.cards.cancelled(token):
+            return "This change was cancelled in the confirmation card; nothing was sent to Nuki. Ask again."
         try:
             await approvals.redeem(token.strip(), binding)
         except ApprovalRefused as refused:
@@ -190,6 +192,8 @@ async def _passkey_approval(
         decided = await approvals.wait(approval.id)
         offers.cancel_scope.cancel()
     if decided is not None and decided.state == "granted":
+        if state.guard.cards.cancelled(approval.id):
+            return PasskeyAnswer("not_done", "The user cancelled this in the confirmation card; nothing was sent.")
         try:
             await approvals.redeem(approval.id, binding)
         except ApprovalRefused as refused:
