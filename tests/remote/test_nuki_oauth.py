@@ -488,3 +488,26 @@ async def test_two_people_signed_in_at_once_act_with_their_own_nuki_tokens_and_t
     assert by_anna.endswith(f" via client {anna['client_id']}")
     assert by_ben.endswith(f" via client {ben['client_id']}")
     assert by_anna.split(" via ")[0] != by_ben.split(" via ")[0]
+
+
+async def test_a_consent_link_handed_to_someone_else_cannot_finish_the_sign_in_with_their_nuki_account(
+    harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator, api_url: str
+) -> None:
+    # Eve passes the passkey in her browser but sends the Nuki consent link to Alice instead of opening it.
+    client_id = await register_client(http, replica)
+    _, challenge = pkce()
+    authorized = await authorize(http, replica, client_id, challenge)
+    nuki_page = await sign_in(http, authorized.headers["location"], passkey, replica.public_url)
+    harness.sim.oauth.person = "alice"
+    async with httpx2.AsyncClient(timeout=20) as alices_browser:
+        consented = await alices_browser.get(nuki_page)
+        assert consented.status_code == 302
+        callback = consented.headers["location"]
+        back = await alices_browser.get(callback)
+    assert back.status_code == 400
+    assert "started in another browser" in back.text
+    assert "location" not in back.headers  # no code for Eve's client
+    assert harness.sim.oauth.access_tokens == {}  # Alice's consent was never exchanged for her tokens
+    # The sign-in is spent: Eve's own browser cannot finish it with the same link either.
+    again = await http.get(str(callback).removeprefix(replica.public_url))
+    assert again.status_code == 400

@@ -15,6 +15,7 @@ the store and uses what the winner saved.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -38,11 +39,13 @@ from nuki_mcp.config import Settings
 from nuki_mcp.nuki.errors import NukiAuthError, NukiConnectionError
 from nuki_mcp.remote.nuki_scopes import missing_scope, scopes_to_request
 from nuki_mcp.remote.oauth import SIGNIN_TTL_S, NukiAuthProvider
+from nuki_mcp.remote.signin import BrowserContinuation
 from nuki_mcp.shared_state.base import KeyValueStore
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH: Final = "/nuki/callback"
+BROWSER_COOKIE: Final = "nuki_mcp_nuki_signin"
 SUBJECT_PREFIX: Final = "nuki-user:"
 REFRESH_MARGIN_S: Final = 300
 # Nuki does not say how long a refresh token lives; the record goes when unused for as long as an MCP grant.
@@ -221,11 +224,20 @@ class NukiAccounts:
 
     # --- sign-in -------------------------------------------------------------------------------
 
-    async def begin(self, request_id: str) -> str:
-        """After the passkey: where to send the browser (Nuki's consent page), bound to `request_id` by `state`."""
+    async def begin(self, request_id: str) -> BrowserContinuation:
+        """After the passkey: where to send the browser (Nuki's consent page), bound to `request_id` by `state`
+        and to the browser that passed the passkey by a cookie, so a consent link handed to someone else
+        cannot finish this sign-in with their Nuki account."""
         state = secrets.token_urlsafe(32)
-        await self.kv.put("nuki-oauth:state:" + _hash(state), request_id, SIGNIN_TTL_S)
-        return self.endpoint.authorize_url(state, self.scopes)
+        browser = secrets.token_urlsafe(32)
+        await self.kv.put("nuki-oauth:state:" + _hash(state), f"{request_id} {_hash(browser)}", SIGNIN_TTL_S)
+        return BrowserContinuation(
+            url=self.endpoint.authorize_url(state, self.scopes),
+            cookie_name=BROWSER_COOKIE,
+            cookie_value=browser,
+            cookie_path=CALLBACK_PATH,
+            max_age_s=int(SIGNIN_TTL_S),
+        )
 
     def callback_route(self, provider: NukiAuthProvider) -> Route:
         async def callback(request: Request) -> Response:
@@ -235,12 +247,21 @@ class NukiAccounts:
 
     async def _callback(self, request: Request, provider: NukiAuthProvider) -> Response:
         state = request.query_params.get("state", "")
-        request_id = await self.kv.take("nuki-oauth:state:" + _hash(state)) if state else None
-        pending = await provider.signin_request(request_id) if request_id is not None else None
-        if request_id is None or pending is None:
+        stored = await self.kv.take("nuki-oauth:state:" + _hash(state)) if state else None
+        request_id, _, browser = (stored or "").partition(" ")
+        pending = await provider.signin_request(request_id) if request_id else None
+        if not request_id or pending is None:
             return _message(
                 "Sign-in not valid",
                 "This Nuki sign-in did not start here or has expired; start signing in again from your app.",
+                400,
+            )
+        if not hmac.compare_digest(browser, _hash(request.cookies.get(BROWSER_COOKIE, ""))):
+            await provider.drop_signin(request_id)
+            return _message(
+                "Sign-in not valid",
+                "This Nuki sign-in was started in another browser; start signing in again from your app, and "
+                "allow access on Nuki's page in the browser you signed in with.",
                 400,
             )
         code = request.query_params.get("code")

@@ -108,6 +108,17 @@ def _error(message: str, status_code: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status_code, headers=_NO_STORE)
 
 
+@dataclass(frozen=True)
+class BrowserContinuation:
+    """Where the browser goes after the passkey, and the cookie that proves it is the same browser later."""
+
+    url: str
+    cookie_name: str
+    cookie_value: str
+    cookie_path: str
+    max_age_s: int
+
+
 @dataclass
 class SignInRoutes:
     provider: NukiAuthProvider
@@ -118,8 +129,9 @@ class SignInRoutes:
     clock: Clock
     public_url: str
     # Per-user Nuki sign-in: after the passkey, where the browser goes next (Nuki's consent page) instead
-    # of back to the client with a code; the Nuki callback issues the code.
-    continue_to: Callable[[str], Awaitable[str]] | None = None
+    # of back to the client with a code, and a cookie that ties the Nuki callback to this browser; the
+    # callback issues the code.
+    continue_to: Callable[[str], Awaitable[BrowserContinuation]] | None = None
 
     @property
     def rp_id(self) -> str:
@@ -196,7 +208,18 @@ class SignInRoutes:
         if self.continue_to is not None:
             if await self.provider.signin_request(request_id) is None:
                 return _error("This sign-in link is not valid any more; start again from your app.", 404)
-            return JSONResponse({"redirect": await self.continue_to(request_id)}, headers=_NO_STORE)
+            onward = await self.continue_to(request_id)
+            response = JSONResponse({"redirect": onward.url}, headers=_NO_STORE)
+            response.set_cookie(
+                onward.cookie_name,
+                onward.cookie_value,
+                max_age=onward.max_age_s,
+                path=onward.cookie_path,
+                secure=self.public_url.startswith("https://"),
+                httponly=True,
+                samesite="lax",  # sent when Nuki's page sends the browser back (a top-level GET)
+            )
+            return response
         redirect = await self.provider.complete_signin(request_id, OWNER)
         if redirect is None:
             return _error("This sign-in link is not valid any more; start again from your app.", 404)
