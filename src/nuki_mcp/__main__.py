@@ -214,7 +214,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At INFO, httpx2 logs every request URL including its query string; uvicorn (the approval page and
     # the HTTP transport) announces starting and stopping, which nuki-mcp says itself where it matters.
-    for name in ("httpx2", "httpcore2", "uvicorn.error"):
+    # uvicorn's access log would also write query strings, such as the code of Nuki's sign-in callback.
+    for name in ("httpx2", "httpcore2", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -66,7 +66,7 @@ class ArgumentSeal:
 
         opened: dict[str, JsonValue] = {}
         for name, value in arguments.items():
-            if isinstance(value, str) and value.startswith(SEALED_PREFIX):
+            if name in self._secret_names and isinstance(value, str) and value.startswith(SEALED_PREFIX):
                 try:
                     plain = self._cipher().decrypt(value.removeprefix(SEALED_PREFIX).encode())
                 except InvalidToken:

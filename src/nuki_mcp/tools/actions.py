@@ -36,8 +36,8 @@ WaitArg = Annotated[
 ActionArg = Annotated[
     codes.ActionName,
     Field(
-        description="Openers only: *_rto (Ring to Open), electric_strike_actuation (opens now), *_continuous_mode "
-        "(anyone who rings gets in). unlatch opens the door."
+        description="Locks and Smart Doors: unlatch opens the door, lock_n_go*. Openers: *_rto (Ring to Open), "
+        "electric_strike_actuation (opens now), *_continuous_mode (anyone who rings gets in)."
     ),
 ]
 
