@@ -511,3 +511,21 @@ async def test_a_consent_link_handed_to_someone_else_cannot_finish_the_sign_in_w
     # The sign-in is spent: Eve's own browser cannot finish it with the same link either.
     again = await http.get(str(callback).removeprefix(replica.public_url))
     assert again.status_code == 400
+
+
+async def test_reads_refused_for_a_missing_scope_do_not_renew_the_sign_in_over_and_over(
+    harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator, api_url: str
+) -> None:
+    # Without `account` and `smartlock.log`, the audit's account-wide reads are refused with 401 at Nuki.
+    harness.sim.oauth.person, harness.sim.oauth.consent = "ben", ALL_SCOPES - {"account", "smartlock.log"}
+    ben = await sign_in_person(http, replica, passkey, api_url)
+    async with mcp_as(replica, ben["access_token"]) as client:
+        for _ in range(2):
+            audit = await client.call_tool("audit_smartlocks", {})
+            assert not audit.is_error
+    allowed = {use.path for use in harness.sim.oauth.uses}
+    refused = [r.path for r in harness.sim.requests if r.path in ("/account", "/account/integration", "/address")]
+    assert len(refused) >= 6, "each audit tried the reads the scopes do not allow"
+    assert not allowed & set(refused)
+    # One sign-in, and at most one renewal for all those 401s (before: one per refused read).
+    assert len(harness.sim.oauth.access_tokens) <= 2

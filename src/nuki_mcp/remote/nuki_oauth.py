@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 CALLBACK_PATH: Final = "/nuki/callback"
 BROWSER_COOKIE: Final = "nuki_mcp_nuki_signin"
+RENEW_ON_401_EVERY_S: Final = 60.0
 SUBJECT_PREFIX: Final = "nuki-user:"
 REFRESH_MARGIN_S: Final = 300
 # Nuki does not say how long a refresh token lives; the record goes when unused for as long as an MCP grant.
@@ -163,7 +164,9 @@ class NukiTokenEndpoint:
         if not response.is_success or body is None:
             error = body.get("error") if body is not None else None
             said = f" ({error})" if isinstance(error, str) else ""
-            return TokenFailure(f"Nuki answered {response.status_code}{said}")
+            # A busy or failing Nuki says nothing about the tokens: try again later, do not sign in again.
+            passing = response.status_code == 429 or response.status_code >= 500
+            return TokenFailure(f"Nuki answered {response.status_code}{said}", unreachable=passing)
         try:
             answer = _TokenAnswer.model_validate(body)
         except ValidationError:
@@ -191,6 +194,7 @@ class NukiAccounts:
     fallback: str | None = None
     scopes: list[str] = field(default_factory=lambda: ["smartlock.readOnly"])
     _locks: dict[str, anyio.Lock] = field(default_factory=dict[str, anyio.Lock])
+    _renewed_at: dict[str, float] = field(default_factory=dict[str, float])
 
     @classmethod
     def from_settings(
@@ -340,6 +344,12 @@ class NukiAccounts:
         subject = _subject()
         if subject is None or not subject.startswith(SUBJECT_PREFIX):
             return False
+        # Nuki also answers 401 when a token lacks a scope (an audit meets several such reads): refreshing
+        # cannot cure that, so a sign-in is renewed for a 401 at most once a minute on this replica.
+        now = self.clock.monotonic()
+        if now - self._renewed_at.get(subject, -RENEW_ON_401_EVERY_S) < RENEW_ON_401_EVERY_S:
+            return False
+        self._renewed_at[subject] = now
         try:
             renewed = await self._refresh(subject, rejected)
         except NukiAuthError:
@@ -361,7 +371,8 @@ class NukiAccounts:
                 return renewed
             if renewed.unreachable:
                 raise NukiConnectionError(
-                    "Cannot reach Nuki to renew your Nuki sign-in; check the network connection, then try again."
+                    f"Could not renew your Nuki sign-in just now ({renewed.reason}); nothing was sent, try again "
+                    "in a minute."
                 )
             again = await self.vault.load(subject)  # another replica may have spent the refresh token first
             if again is not None and again.access_token != tokens.access_token:
