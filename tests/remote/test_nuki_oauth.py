@@ -488,6 +488,9 @@ async def test_two_people_signed_in_at_once_act_with_their_own_nuki_tokens_and_t
     assert by_anna.endswith(f" via client {anna['client_id']}")
     assert by_ben.endswith(f" via client {ben['client_id']}")
     assert by_anna.split(" via ")[0] != by_ben.split(" via ")[0]
+    # Both signed in with the same passkey here, and `by` names it (`nuki-mcp passkey list` shows whose it is).
+    assert passkey.enrolled().credential_id in by_anna
+    assert passkey.enrolled().credential_id in by_ben
 
 
 async def test_a_consent_link_handed_to_someone_else_cannot_finish_the_sign_in_with_their_nuki_account(

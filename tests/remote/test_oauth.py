@@ -27,6 +27,7 @@ from tests.remote.rig import (
     REDIRECT_URI,
     Replica,
     authorize,
+    bearer_client,
     enrol,
     enrolment_link,
     now_clock,
@@ -356,3 +357,13 @@ async def test_a_client_id_metadata_document_names_a_client_without_registration
     # A document whose client_id is not its own URL, or a URL with no document, names no client.
     assert await provider.get_client("https://agent.example.test/other.json") is None
     assert await provider.get_client("https://agent.example.test/missing.json") is None
+
+
+async def test_the_audit_trail_names_the_passkey_and_the_client_behind_each_write(
+    harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator
+) -> None:
+    client_id, issued, _ = await tokens(http, replica, passkey)
+    async with bearer_client(replica, issued["access_token"]) as client:
+        assert not (await client.call_tool("lock_smartlock", {"smartlock": "Front Door"})).is_error
+    (attempt,) = [line for line in harness.audit_lines() if line["event"] == "attempt"]
+    assert attempt["by"] == f"owner:{passkey.enrolled().credential_id} via client {client_id}"

@@ -228,13 +228,14 @@ class NukiAccounts:
 
     # --- sign-in -------------------------------------------------------------------------------
 
-    async def begin(self, request_id: str) -> BrowserContinuation:
+    async def begin(self, request_id: str, passkey_id: str) -> BrowserContinuation:
         """After the passkey: where to send the browser (Nuki's consent page), bound to `request_id` by `state`
         and to the browser that passed the passkey by a cookie, so a consent link handed to someone else
         cannot finish this sign-in with their Nuki account."""
         state = secrets.token_urlsafe(32)
         browser = secrets.token_urlsafe(32)
-        await self.kv.put("nuki-oauth:state:" + _hash(state), f"{request_id} {_hash(browser)}", SIGNIN_TTL_S)
+        stored = f"{request_id} {_hash(browser)} {passkey_id}"
+        await self.kv.put("nuki-oauth:state:" + _hash(state), stored, SIGNIN_TTL_S)
         return BrowserContinuation(
             url=self.endpoint.authorize_url(state, self.scopes),
             cookie_name=BROWSER_COOKIE,
@@ -252,7 +253,8 @@ class NukiAccounts:
     async def _callback(self, request: Request, provider: NukiAuthProvider) -> Response:
         state = request.query_params.get("state", "")
         stored = await self.kv.take("nuki-oauth:state:" + _hash(state)) if state else None
-        request_id, _, browser = (stored or "").partition(" ")
+        request_id, _, rest = (stored or "").partition(" ")
+        browser, _, passkey_id = rest.partition(" ")
         pending = await provider.signin_request(request_id) if request_id else None
         if not request_id or pending is None:
             return _message(
@@ -288,7 +290,8 @@ class NukiAccounts:
                 f"Signing in with Nuki failed ({tokens.reason}); start signing in again from your app.",
                 502,
             )
-        subject = SUBJECT_PREFIX + secrets.token_urlsafe(16)
+        # Its own subject per sign-in; it names the passkey, so the audit trail's `by` says whose it was.
+        subject = f"{SUBJECT_PREFIX}{passkey_id}:{secrets.token_urlsafe(16)}"
         await self.vault.save(subject, tokens)
         redirect = await provider.complete_signin(request_id, subject)
         if redirect is None:

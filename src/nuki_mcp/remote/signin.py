@@ -131,7 +131,8 @@ class SignInRoutes:
     # Per-user Nuki sign-in: after the passkey, where the browser goes next (Nuki's consent page) instead
     # of back to the client with a code, and a cookie that ties the Nuki callback to this browser; the
     # callback issues the code.
-    continue_to: Callable[[str], Awaitable[BrowserContinuation]] | None = None
+    # Called with the sign-in's request id and the id of the passkey that signed in.
+    continue_to: Callable[[str, str], Awaitable[BrowserContinuation]] | None = None
 
     @property
     def rp_id(self) -> str:
@@ -195,7 +196,7 @@ class SignInRoutes:
         if stored is None:
             return _error("There is no open passkey request for this sign-in; press Sign in again.", 409)
         try:
-            verify_authentication(
+            passkey = verify_authentication(
                 self.passkeys,
                 body,
                 challenge=base64.urlsafe_b64decode(stored + "=="),
@@ -208,7 +209,7 @@ class SignInRoutes:
         if self.continue_to is not None:
             if await self.provider.signin_request(request_id) is None:
                 return _error("This sign-in link is not valid any more; start again from your app.", 404)
-            onward = await self.continue_to(request_id)
+            onward = await self.continue_to(request_id, passkey.credential_id)
             response = JSONResponse({"redirect": onward.url}, headers=_NO_STORE)
             response.set_cookie(
                 onward.cookie_name,
@@ -220,7 +221,8 @@ class SignInRoutes:
                 samesite="lax",  # sent when Nuki's page sends the browser back (a top-level GET)
             )
             return response
-        redirect = await self.provider.complete_signin(request_id, OWNER)
+        # The subject names the passkey, so the audit trail's `by` says which of the owner's passkeys it was.
+        redirect = await self.provider.complete_signin(request_id, f"{OWNER}:{passkey.credential_id}")
         if redirect is None:
             return _error("This sign-in link is not valid any more; start again from your app.", 404)
         return JSONResponse({"redirect": redirect}, headers=_NO_STORE)
