@@ -10,16 +10,20 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from mcp import Client
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ClientCapabilities, ElicitationCapability, FormElicitationCapability, UrlElicitationCapability
 from pydantic import JsonValue
 
 from nuki_mcp.context import AppState
 from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_ID
+from nuki_mcp.guard import DeviceRef, WritePlan
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import SmartlockAuthUpdate
-from nuki_mcp.tools.writes import client_can_elicit_form
+from nuki_mcp.server import create_server
+from nuki_mcp.tools.writes import WriteResult, client_can_elicit_form, register_writes, write_tool
 from tests.support import CANARY_TOKEN, Elicitations, Harness, Json, call_error, call_ok
 
 pytestmark = pytest.mark.anyio
@@ -106,6 +110,7 @@ UNLOCK_FRONT = f"/smartlock/{FRONT_DOOR_ID}/action/unlock"
 
 def _outcome(harness: Harness) -> tuple[JsonValue, JsonValue]:
     [line] = [line for line in harness.audit_lines() if line["event"] == "outcome"]
+    assert line["device"] == {"id": FRONT_DOOR_ID, "name": "Front Door"}
     return line["outcome"], line["detail"]
 
 
@@ -123,11 +128,12 @@ async def test_a_423_under_a_token_says_the_same_token_works_again_and_records_n
     assert error.endswith(f"{detail}{KEPT}")
 
 
-async def test_a_423_after_the_human_said_yes_names_no_token_and_asks_nothing_again(tmp_path: Path) -> None:
+async def test_a_423_after_the_human_said_yes_offers_no_token_even_if_the_agent_sent_one(tmp_path: Path) -> None:
     harness = Harness(tmp_path, confirm="auto")
     harness.sim.add_fault(Fault.json(423, "The device is busy", method="POST", path=UNLOCK_FRONT))
     async with harness.client(elicitation=Elicitations()) as client:
-        error = await call_error(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        arguments: Json = {"smartlock": "Front Door", "confirmation_token": "left-over"}
+        error = await call_error(client, "unlock_smartlock", arguments)
     outcome, detail = _outcome(harness)
     assert outcome == "not_done"
     assert isinstance(detail, str)
@@ -232,3 +238,42 @@ async def test_elicit_mode_without_a_client_that_can_ask_is_recorded_as_refused(
     assert "NUKI_CONFIRM=elicit" in decision["detail"]
     assert error.endswith(decision["detail"])
     assert (decision["confirmation"], decision["outcome"], decision["device"]) == ("elicitation", "refused", FRONT)
+
+
+async def test_the_outcome_line_of_a_write_carries_the_reason_its_result_gave(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="off")
+    async with harness.client() as client:
+        result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door", "wait": False})
+    assert result["outcome"] == "pending"
+    assert isinstance(result["reason"], str)
+    assert _outcome(harness) == ("pending", result["reason"])
+
+
+# --- a perform step that refuses ----------------------------------------------------------------------
+
+REFUSED_WHILE_SENDING = "The device refused this step; nothing more was sent."
+
+
+async def _refuse_while_sending(ctx: Context[AppState], plan: WritePlan, confirmed_by: str) -> WriteResult:
+    raise ToolError(REFUSED_WHILE_SENDING)
+
+
+async def touch_front_door(ctx: Context[AppState]) -> WritePlan:
+    """A write tool of this test only: its perform step always refuses."""
+    device = DeviceRef(FRONT_DOOR_ID, "Front Door", 4)
+    return WritePlan(tool="touch_front_door", summary="Touch the front door.", device=device)
+
+
+TOUCH = write_tool(title="Touch", destructive=False, idempotent=True, perform=_refuse_while_sending)(touch_front_door)
+
+
+async def test_a_write_whose_perform_step_refuses_is_an_error_line_with_that_refusal(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="off")
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    register_writes(server, harness.settings(), [TOUCH])
+    async with Client(server) as client:
+        error = await call_error(client, "touch_front_door")
+    assert error.endswith(REFUSED_WHILE_SENDING)
+    assert _outcome(harness) == ("error", REFUSED_WHILE_SENDING)
