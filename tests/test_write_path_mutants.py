@@ -11,6 +11,7 @@ from typing import cast
 
 import pytest
 from mcp import Client
+from mcp.client.extension import ClientExtension
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ClientCapabilities, ElicitationCapability, FormElicitationCapability, UrlElicitationCapability
@@ -277,3 +278,30 @@ async def test_a_write_whose_perform_step_refuses_is_an_error_line_with_that_ref
         error = await call_error(client, "touch_front_door")
     assert error.endswith(REFUSED_WHILE_SENDING)
     assert _outcome(harness) == ("error", REFUSED_WHILE_SENDING)
+
+
+class _RendersApps(ClientExtension):
+    """What a host that renders MCP Apps views advertises."""
+
+    identifier = "io.modelcontextprotocol/ui"
+
+    def settings(self) -> dict[str, JsonValue]:
+        return {"mimeTypes": ["text/html;profile=mcp-app"]}
+
+
+async def test_a_write_waiting_in_the_confirmation_card_is_recorded_as_waiting_for_the_card(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    async with Client(server, extensions=[_RendersApps()]) as client:
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert result["status"] == "confirmation_required"
+    assert _decision(harness) == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "card",
+        "outcome": "confirmation_required",
+        "detail": None,
+    }
