@@ -289,14 +289,19 @@ class _RendersApps(ClientExtension):
         return {"mimeTypes": ["text/html;profile=mcp-app"]}
 
 
-async def test_a_write_waiting_in_the_confirmation_card_is_recorded_as_waiting_for_the_card(tmp_path: Path) -> None:
+async def test_a_write_waiting_in_the_confirmation_card_shows_its_lifetime_and_is_recorded_as_waiting(
+    tmp_path: Path,
+) -> None:
     harness = Harness(tmp_path, confirm="auto")
     server = create_server(
         harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
     )
     async with Client(server, extensions=[_RendersApps()]) as client:
-        result = await call_ok(client, "unlock_smartlock", UNLOCK)
-    assert result["status"] == "confirmation_required"
+        result = await client.call_tool("unlock_smartlock", UNLOCK)
+    assert result.structured_content is not None
+    assert result.structured_content["status"] == "confirmation_required"
+    assert result.meta is not None
+    assert result.meta["nuki/approval"]["expires_in_s"] == 300  # the card counts down the approval's lifetime
     assert _decision(harness) == {
         "tool": "unlock_smartlock",
         "device": FRONT,
