@@ -5,6 +5,7 @@ Mutation testing (docs/mutation-testing.md) showed that no test of its selection
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -17,6 +18,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ClientCapabilities, ElicitationCapability, FormElicitationCapability, UrlElicitationCapability
 from pydantic import JsonValue
 
+from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.context import AppState
 from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_ID
@@ -310,3 +312,59 @@ async def test_a_write_waiting_in_the_confirmation_card_shows_its_lifetime_and_i
         "outcome": "confirmation_required",
         "detail": None,
     }
+
+
+# --- passkey approvals ----------------------------------------------------------------------------
+
+
+def _passkey_harness(tmp_path: Path) -> Harness:
+    harness = Harness(tmp_path, confirm="passkey")
+    PasskeyStore(harness.state_dir).add(
+        StoredPasskey(
+            credential_id="dGVzdC1jcmVkZW50aWFs",
+            public_key="cHVibGljLWtleQ",
+            sign_count=0,
+            label="test phone",
+            created=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    return harness
+
+
+async def test_a_write_waiting_for_the_owners_passkey_is_recorded_then_performed_as_passkey(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        waiting = await call_ok(client, "unlock_smartlock", UNLOCK)
+        assert harness.server is not None
+        approvals = harness.server.guard.approvals
+        assert approvals is not None
+        await approvals.store.grant(str(waiting["confirmation_token"]), "dGVzdC1jcmVkZW50aWFs")
+        done = await call_ok(
+            client, "unlock_smartlock", {**UNLOCK, "confirmation_token": waiting["confirmation_token"]}
+        )
+    assert (waiting["status"], done["status"], done["confirmed_by"]) == ("confirmation_required", "done", "passkey")
+    decision, attempt, outcome = [line for line in harness.audit_lines() if line["event"] != "approval"]
+    assert {k: decision[k] for k in ("event", "device", "arguments", "confirmation", "outcome", "detail")} == {
+        "event": "decision",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "passkey",
+        "outcome": "confirmation_required",
+        "detail": waiting["reason"],
+    }
+    assert [(line["event"], line["confirmation"]) for line in (attempt, outcome)] == [
+        ("attempt", "passkey"),
+        ("outcome", "passkey"),
+    ]
+
+
+async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        error = await call_error(client, "unlock_smartlock", {**UNLOCK, "confirmation_token": "no-such-approval"})
+    [line] = [line for line in harness.audit_lines() if line["event"] != "approval"]
+    decision = {k: line[k] for k in ("tool", "device", "arguments", "confirmation", "outcome", "detail")}
+    assert isinstance(decision["detail"], str)
+    assert error.endswith(decision["detail"])
+    assert (decision["confirmation"], decision["outcome"], decision["device"]) == ("passkey", "refused", FRONT)
+    assert harness.sim.writes() == []
