@@ -368,3 +368,20 @@ async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tm
     assert error.endswith(decision["detail"])
     assert (decision["confirmation"], decision["outcome"], decision["device"]) == ("passkey", "refused", FRONT)
     assert harness.sim.writes() == []
+
+
+async def test_a_passkey_write_cancelled_in_the_card_is_recorded_for_its_tool(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    async with Client(server, extensions=[_RendersApps()]) as client:
+        waiting = await client.call_tool("unlock_smartlock", UNLOCK)
+        assert waiting.meta is not None
+        approval_id = waiting.meta["nuki/approval"]["approval_id"]
+        await call_ok(client, "deny_write", {"approval_id": approval_id})
+    cancelled = [line for line in harness.audit_lines() if line["confirmation"] == "card"]
+    assert [(line["tool"], line["outcome"], line["device"]) for line in cancelled] == [
+        ("unlock_smartlock", "not_done", FRONT)
+    ]
+    assert harness.sim.writes() == []
