@@ -370,7 +370,7 @@ async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tm
     assert harness.sim.writes() == []
 
 
-async def test_a_passkey_write_cancelled_in_the_card_is_recorded_for_its_tool(tmp_path: Path) -> None:
+async def test_a_passkey_write_waiting_in_the_card_says_why_and_when_and_its_cancel_is_recorded(tmp_path: Path) -> None:
     harness = _passkey_harness(tmp_path)
     server = create_server(
         harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
@@ -378,6 +378,9 @@ async def test_a_passkey_write_cancelled_in_the_card_is_recorded_for_its_tool(tm
     async with Client(server, extensions=[_RendersApps()]) as client:
         waiting = await client.call_tool("unlock_smartlock", UNLOCK)
         assert waiting.meta is not None
+        assert waiting.structured_content is not None
+        assert "passkey" in str(waiting.structured_content["reason"])  # what the agent tells the user
+        assert waiting.meta["nuki/approval"]["expires_in_s"] == 300 - 60  # the call waited 60 s of its 300
         approval_id = waiting.meta["nuki/approval"]["approval_id"]
         await call_ok(client, "deny_write", {"approval_id": approval_id})
     cancelled = [line for line in harness.audit_lines() if line["confirmation"] == "card"]
