@@ -388,3 +388,29 @@ async def test_a_passkey_write_waiting_in_the_card_says_why_and_when_and_its_can
         ("unlock_smartlock", "not_done", FRONT)
     ]
     assert harness.sim.writes() == []
+
+
+class _LateHuman(Elicitations):
+    """Answers yes, but only after the question's 120 s on the test's clock."""
+
+    def __init__(self, harness: Harness) -> None:
+        super().__init__()
+        self.harness = harness
+
+    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
+        self.harness.clock.advance(121)
+        return await super().__call__(context, params)  # type: ignore[arg-type]
+
+
+async def test_a_yes_after_the_question_expired_is_recorded_as_an_elicitation_not_done(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client(elicitation=_LateHuman(harness)) as client:  # type: ignore[arg-type]
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert _decision(harness) == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "elicitation",
+        "outcome": "not_done",
+        "detail": result["reason"],
+    }
