@@ -1,0 +1,416 @@
+"""The one write path at its edges: the re-read before sending, the 423 retry, what the audit trail records.
+
+Mutation testing (docs/mutation-testing.md) showed that no test of its selection pinned these down.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+from mcp import Client
+from mcp.client.extension import ClientExtension
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ClientCapabilities, ElicitationCapability, FormElicitationCapability, UrlElicitationCapability
+from pydantic import JsonValue
+
+from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
+from nuki_mcp.context import AppState
+from nuki_mcp.demo import Fault
+from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_ID
+from nuki_mcp.guard import DeviceRef, WritePlan
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.models import SmartlockAuthUpdate
+from nuki_mcp.server import create_server
+from nuki_mcp.tools.writes import WriteResult, client_can_elicit_form, register_writes, write_tool
+from tests.support import CANARY_TOKEN, Elicitations, Harness, Json, call_error, call_ok
+
+pytestmark = pytest.mark.anyio
+
+CHANGED_AT_NUKI = (
+    "The authorization changed at Nuki since the summary was made; nothing was sent. "
+    "Call update_smartlock_auth again to see the current differences."
+)
+
+
+class _SomeoneElseRenamesTheCleaner(Elicitations):
+    """Answers yes, but while the question is open someone renames the cleaner's code in Nuki Web."""
+
+    def __init__(self, harness: Harness) -> None:
+        super().__init__()
+        self.harness = harness
+
+    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
+        current = self.harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID)
+        async with NukiClient(CANARY_TOKEN, transport=self.harness.sim.transport(), clock=self.harness.clock) as nuki:
+            await nuki.update_auth(
+                FRONT_DOOR_ID,
+                FRONT_DOOR_CLEANER_CODE_AUTH_ID,
+                SmartlockAuthUpdate.from_current(current, {"name": "Cleaner (new)"}),
+            )
+        return await super().__call__(context, params)  # type: ignore[arg-type]
+
+
+async def test_a_write_refused_when_re_read_before_sending_is_recorded_with_who_confirmed_it(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    arguments: Json = {"smartlock": "Front Door", "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID, "name": "Cleaner Mondays"}
+    async with harness.client(mode="legacy", elicitation=_SomeoneElseRenamesTheCleaner(harness)) as client:  # type: ignore[arg-type]
+        error = await call_error(client, "update_smartlock_auth", arguments)
+    assert error.endswith(CHANGED_AT_NUKI)
+    [line] = harness.audit_lines()
+    assert {k: line[k] for k in ("event", "tool", "device", "arguments", "confirmation", "outcome", "detail")} == {
+        "event": "decision",
+        "tool": "update_smartlock_auth",
+        "device": {"id": FRONT_DOOR_ID, "name": "Front Door"},
+        "arguments": arguments,
+        "confirmation": "elicitation",
+        "outcome": "refused",
+        "detail": CHANGED_AT_NUKI,
+    }
+
+
+async def test_a_write_re_read_unchanged_before_sending_sends_the_confirmed_change(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    arguments: Json = {"smartlock": "Front Door", "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID, "name": "Cleaner Mondays"}
+    async with harness.client(mode="legacy", elicitation=Elicitations()) as client:
+        result = await call_ok(client, "update_smartlock_auth", arguments)
+    assert result["status"] == "done"
+    assert harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID).name == "Cleaner Mondays"
+    assert [(line["event"], line["outcome"]) for line in harness.audit_lines()] == [
+        ("attempt", "sending"),
+        ("outcome", "done"),
+    ]
+
+
+# --- which clients can be asked ------------------------------------------------------------------
+
+
+def _client(capabilities: ClientCapabilities | None) -> Context[AppState]:
+    return cast(Context[AppState], SimpleNamespace(client_capabilities=capabilities))
+
+
+def test_a_client_is_asked_by_form_if_it_declares_form_or_bare_elicitation_but_not_url_only() -> None:
+    assert client_can_elicit_form(_client(ClientCapabilities(elicitation=ElicitationCapability())))
+    assert client_can_elicit_form(
+        _client(ClientCapabilities(elicitation=ElicitationCapability(form=FormElicitationCapability())))
+    )
+    assert not client_can_elicit_form(
+        _client(ClientCapabilities(elicitation=ElicitationCapability(url=UrlElicitationCapability())))
+    )
+    assert not client_can_elicit_form(_client(ClientCapabilities()))
+    assert not client_can_elicit_form(_client(None))
+
+
+# --- Nuki refusing or failing the write --------------------------------------------------------------
+
+KEPT = " Nothing was changed; the same confirmation_token works again until it expires."
+UNLOCK_FRONT = f"/smartlock/{FRONT_DOOR_ID}/action/unlock"
+
+
+def _outcome(harness: Harness) -> tuple[JsonValue, JsonValue]:
+    [line] = [line for line in harness.audit_lines() if line["event"] == "outcome"]
+    assert line["device"] == {"id": FRONT_DOOR_ID, "name": "Front Door"}
+    return line["outcome"], line["detail"]
+
+
+async def test_a_423_under_a_token_says_the_same_token_works_again_and_records_not_done(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    harness.sim.add_fault(Fault.json(423, "The device is busy", method="POST", path=UNLOCK_FRONT))
+    async with harness.client() as client:
+        first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+        token = first["confirmation_token"]
+        error = await call_error(client, "unlock_smartlock", {"smartlock": "Front Door", "confirmation_token": token})
+    outcome, detail = _outcome(harness)
+    assert outcome == "not_done"
+    assert isinstance(detail, str)
+    assert "The device is busy" in detail
+    assert error.endswith(f"{detail}{KEPT}")
+
+
+async def test_a_423_after_the_human_said_yes_offers_no_token_even_if_the_agent_sent_one(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    harness.sim.add_fault(Fault.json(423, "The device is busy", method="POST", path=UNLOCK_FRONT))
+    async with harness.client(elicitation=Elicitations()) as client:
+        arguments: Json = {"smartlock": "Front Door", "confirmation_token": "left-over"}
+        error = await call_error(client, "unlock_smartlock", arguments)
+    outcome, detail = _outcome(harness)
+    assert outcome == "not_done"
+    assert isinstance(detail, str)
+    assert "The device is busy" in detail
+    assert error.endswith(detail)
+    assert "confirmation_token" not in error
+
+
+async def test_a_write_nuki_refused_records_an_error_outcome_with_nukis_answer(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="off")
+    harness.sim.add_fault(Fault.json(400, "Nuki says no", method="POST", path=UNLOCK_FRONT))
+    async with harness.client() as client:
+        error = await call_error(client, "unlock_smartlock", {"smartlock": "Front Door"})
+    recorded, detail = _outcome(harness)
+    assert recorded == "error"
+    assert isinstance(detail, str)
+    assert "Nuki says no" in detail
+    assert error.endswith(detail)
+
+
+# --- one decision line for every way a write ends without being sent ------------------------------
+
+FRONT: Json = {"id": FRONT_DOOR_ID, "name": "Front Door"}
+UNLOCK: Json = {"smartlock": "Front Door"}
+
+
+def _decision(harness: Harness) -> dict[str, JsonValue]:
+    [line] = harness.audit_lines()
+    assert line["event"] == "decision"
+    return {k: line[k] for k in ("tool", "device", "arguments", "confirmation", "outcome", "detail")}
+
+
+@pytest.mark.parametrize(
+    ("human", "reason"),
+    [
+        (Elicitations(action="decline"), "The user declined; nothing was sent to Nuki."),
+        (Elicitations(action="cancel"), "The user cancelled; nothing was sent to Nuki."),
+        (
+            Elicitations(content={"confirm": False}),
+            "The user did not confirm (confirm was not true); nothing was sent to Nuki.",
+        ),
+    ],
+    ids=["decline", "cancel", "confirm-false"],
+)
+async def test_a_write_the_human_did_not_confirm_is_recorded_as_not_done_with_the_reason_given(
+    tmp_path: Path, human: Elicitations, reason: str
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client(elicitation=human) as client:
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert (result["status"], result["reason"]) == ("not_done", reason)
+    assert "Front Door" in str(result["summary"])
+    assert _decision(harness) == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "elicitation",
+        "outcome": "not_done",
+        "detail": reason,
+    }
+
+
+async def test_a_token_handed_out_is_recorded_as_waiting_for_confirmation(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client() as client:
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert result["status"] == "confirmation_required"
+    assert result["expires_in_s"] == 120
+    assert _decision(harness) == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "token",
+        "outcome": "confirmation_required",
+        "detail": None,
+    }
+
+
+async def test_a_refused_token_is_recorded_with_the_refusal_the_agent_saw(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client() as client:
+        error = await call_error(client, "unlock_smartlock", {**UNLOCK, "confirmation_token": "not-a-token"})
+    decision = _decision(harness)
+    assert isinstance(decision["detail"], str)
+    assert error.endswith(decision["detail"])
+    assert decision == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "token",
+        "outcome": "refused",
+        "detail": decision["detail"],
+    }
+
+
+async def test_elicit_mode_without_a_client_that_can_ask_is_recorded_as_refused(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="elicit")
+    async with harness.client() as client:
+        error = await call_error(client, "unlock_smartlock", UNLOCK)
+    decision = _decision(harness)
+    assert isinstance(decision["detail"], str)
+    assert "NUKI_CONFIRM=elicit" in decision["detail"]
+    assert error.endswith(decision["detail"])
+    assert (decision["confirmation"], decision["outcome"], decision["device"]) == ("elicitation", "refused", FRONT)
+
+
+async def test_the_outcome_line_of_a_write_carries_the_reason_its_result_gave(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="off")
+    async with harness.client() as client:
+        result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door", "wait": False})
+    assert result["outcome"] == "pending"
+    assert isinstance(result["reason"], str)
+    assert _outcome(harness) == ("pending", result["reason"])
+
+
+# --- a perform step that refuses ----------------------------------------------------------------------
+
+REFUSED_WHILE_SENDING = "The device refused this step; nothing more was sent."
+
+
+async def _refuse_while_sending(ctx: Context[AppState], plan: WritePlan, confirmed_by: str) -> WriteResult:
+    raise ToolError(REFUSED_WHILE_SENDING)
+
+
+async def touch_front_door(ctx: Context[AppState]) -> WritePlan:
+    """A write tool of this test only: its perform step always refuses."""
+    device = DeviceRef(FRONT_DOOR_ID, "Front Door", 4)
+    return WritePlan(tool="touch_front_door", summary="Touch the front door.", device=device)
+
+
+TOUCH = write_tool(title="Touch", destructive=False, idempotent=True, perform=_refuse_while_sending)(touch_front_door)
+
+
+async def test_a_write_whose_perform_step_refuses_is_an_error_line_with_that_refusal(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="off")
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    register_writes(server, harness.settings(), [TOUCH])
+    async with Client(server) as client:
+        error = await call_error(client, "touch_front_door")
+    assert error.endswith(REFUSED_WHILE_SENDING)
+    assert _outcome(harness) == ("error", REFUSED_WHILE_SENDING)
+
+
+class _RendersApps(ClientExtension):
+    """What a host that renders MCP Apps views advertises."""
+
+    identifier = "io.modelcontextprotocol/ui"
+
+    def settings(self) -> dict[str, JsonValue]:
+        return {"mimeTypes": ["text/html;profile=mcp-app"]}
+
+
+async def test_a_write_waiting_in_the_confirmation_card_shows_its_lifetime_and_is_recorded_as_waiting(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    async with Client(server, extensions=[_RendersApps()]) as client:
+        result = await client.call_tool("unlock_smartlock", UNLOCK)
+    assert result.structured_content is not None
+    assert result.structured_content["status"] == "confirmation_required"
+    assert result.meta is not None
+    assert result.meta["nuki/approval"]["expires_in_s"] == 300  # the card counts down the approval's lifetime
+    assert _decision(harness) == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "card",
+        "outcome": "confirmation_required",
+        "detail": None,
+    }
+
+
+# --- passkey approvals ----------------------------------------------------------------------------
+
+
+def _passkey_harness(tmp_path: Path) -> Harness:
+    harness = Harness(tmp_path, confirm="passkey")
+    PasskeyStore(harness.state_dir).add(
+        StoredPasskey(
+            credential_id="dGVzdC1jcmVkZW50aWFs",
+            public_key="cHVibGljLWtleQ",
+            sign_count=0,
+            label="test phone",
+            created=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    return harness
+
+
+async def test_a_write_waiting_for_the_owners_passkey_is_recorded_then_performed_as_passkey(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        waiting = await call_ok(client, "unlock_smartlock", UNLOCK)
+        assert harness.server is not None
+        approvals = harness.server.guard.approvals
+        assert approvals is not None
+        await approvals.store.grant(str(waiting["confirmation_token"]), "dGVzdC1jcmVkZW50aWFs")
+        done = await call_ok(
+            client, "unlock_smartlock", {**UNLOCK, "confirmation_token": waiting["confirmation_token"]}
+        )
+    assert (waiting["status"], done["status"], done["confirmed_by"]) == ("confirmation_required", "done", "passkey")
+    decision, attempt, outcome = [line for line in harness.audit_lines() if line["event"] != "approval"]
+    assert {k: decision[k] for k in ("event", "device", "arguments", "confirmation", "outcome", "detail")} == {
+        "event": "decision",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "passkey",
+        "outcome": "confirmation_required",
+        "detail": waiting["reason"],
+    }
+    assert [(line["event"], line["confirmation"]) for line in (attempt, outcome)] == [
+        ("attempt", "passkey"),
+        ("outcome", "passkey"),
+    ]
+
+
+async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    async with harness.client() as client:
+        error = await call_error(client, "unlock_smartlock", {**UNLOCK, "confirmation_token": "no-such-approval"})
+    [line] = [line for line in harness.audit_lines() if line["event"] != "approval"]
+    decision = {k: line[k] for k in ("tool", "device", "arguments", "confirmation", "outcome", "detail")}
+    assert isinstance(decision["detail"], str)
+    assert error.endswith(decision["detail"])
+    assert (decision["confirmation"], decision["outcome"], decision["device"]) == ("passkey", "refused", FRONT)
+    assert harness.sim.writes() == []
+
+
+async def test_a_passkey_write_waiting_in_the_card_says_why_and_when_and_its_cancel_is_recorded(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    async with Client(server, extensions=[_RendersApps()]) as client:
+        waiting = await client.call_tool("unlock_smartlock", UNLOCK)
+        assert waiting.meta is not None
+        assert waiting.structured_content is not None
+        assert "passkey" in str(waiting.structured_content["reason"])  # what the agent tells the user
+        assert waiting.meta["nuki/approval"]["expires_in_s"] == 300 - 60  # the call waited 60 s of its 300
+        approval_id = waiting.meta["nuki/approval"]["approval_id"]
+        await call_ok(client, "deny_write", {"approval_id": approval_id})
+    cancelled = [line for line in harness.audit_lines() if line["confirmation"] == "card"]
+    assert [(line["tool"], line["outcome"], line["device"]) for line in cancelled] == [
+        ("unlock_smartlock", "not_done", FRONT)
+    ]
+    assert harness.sim.writes() == []
+
+
+class _LateHuman(Elicitations):
+    """Answers yes, but only after the question's 120 s on the test's clock."""
+
+    def __init__(self, harness: Harness) -> None:
+        super().__init__()
+        self.harness = harness
+
+    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
+        self.harness.clock.advance(121)
+        return await super().__call__(context, params)  # type: ignore[arg-type]
+
+
+async def test_a_yes_after_the_question_expired_is_recorded_as_an_elicitation_not_done(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    async with harness.client(elicitation=_LateHuman(harness)) as client:  # type: ignore[arg-type]
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert _decision(harness) == {
+        "tool": "unlock_smartlock",
+        "device": FRONT,
+        "arguments": UNLOCK,
+        "confirmation": "elicitation",
+        "outcome": "not_done",
+        "detail": result["reason"],
+    }
