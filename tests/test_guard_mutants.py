@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import JsonValue
 
 from nuki_mcp.approvals.store import ApprovalEvent
 from nuki_mcp.clock import ManualClock
@@ -32,6 +33,17 @@ from nuki_mcp.guard import (
 )
 
 BINDING = '{"arguments":{},"devices":[1],"tool":"unlock_smartlock"}'
+
+
+@dataclass(frozen=True)
+class _CardWrite:
+    """What the tools layer puts in a card (`CardContent`): the plan the human sees and the arguments."""
+
+    plan: WritePlan
+    arguments: dict[str, JsonValue]
+
+
+_WRITE = _CardWrite(WritePlan(tool="unlock_smartlock", summary="Unlock 'Front Door'."), {"smartlock": "Front Door"})
 
 
 def _tokens(clock: ManualClock) -> ConfirmationTokens:
@@ -85,7 +97,7 @@ def test_an_approval_card_counts_down_its_seconds_and_stops_at_zero() -> None:
     clock = ManualClock()
     clock.advance(50.0)
     cards = CardApprovals(clock=clock, ttl_s=300.0)
-    card = cards.add("unlock_smartlock", BINDING, write=None)
+    card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     assert cards.seconds_left(card) == 300
     clock.advance(100.0)
     assert cards.seconds_left(card) == 200
@@ -98,9 +110,9 @@ def test_an_approval_card_counts_down_its_seconds_and_stops_at_zero() -> None:
 def test_an_approval_card_is_usable_at_the_last_instant_of_its_lifetime_and_expired_after_it() -> None:
     clock = ManualClock()
     cards = CardApprovals(clock=clock, ttl_s=300.0)
-    card = cards.add("unlock_smartlock", BINDING, write=None)
+    card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     clock.advance(300.0)
-    assert cards.peek(card.approval_id) is card
+    assert cards.peek(card.approval_id).approval_id == card.approval_id
     clock.advance(0.001)
     with pytest.raises(GuardRefusal, match="expired"):
         cards.peek(card.approval_id)
@@ -109,22 +121,22 @@ def test_an_approval_card_is_usable_at_the_last_instant_of_its_lifetime_and_expi
 def test_adding_an_approval_card_keeps_the_other_pending_cards() -> None:
     clock = ManualClock()
     cards = CardApprovals(clock=clock, ttl_s=300.0)
-    first = cards.add("unlock_smartlock", BINDING, write=None)
+    first = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     clock.advance(10.0)
-    cards.add("lock_smartlock", BINDING, write=None)
-    assert cards.take(first.approval_id) is first
+    cards.add("lock_smartlock", BINDING, write=_WRITE)
+    assert cards.take(first.approval_id).approval_id == first.approval_id
 
 
 def test_an_expired_approval_card_is_reported_expired_for_a_lifetime_then_forgotten() -> None:
     clock = ManualClock()
     cards = CardApprovals(clock=clock, ttl_s=300.0)
-    old = cards.add("unlock_smartlock", BINDING, write=None)
+    old = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     clock.advance(600.0)  # a full lifetime after it expired: not yet forgotten
-    cards.add("lock_smartlock", BINDING, write=None)
+    cards.add("lock_smartlock", BINDING, write=_WRITE)
     with pytest.raises(GuardRefusal, match="expired"):
         cards.peek(old.approval_id)
     clock.advance(0.001)
-    cards.add("lock_smartlock", BINDING, write=None)
+    cards.add("lock_smartlock", BINDING, write=_WRITE)
     with pytest.raises(GuardRefusal, match="not known"):
         cards.peek(old.approval_id)
 
@@ -209,6 +221,7 @@ def test_a_passkey_approval_step_is_one_audit_line_naming_the_approval_devices_a
         "detail": "passkey approval ap-1 granted with passkey cred-9",
         "approval_id": "ap-1",
         "credential_id": "cred-9",
+        "by": None,  # stdio: nobody signed in
     }
 
 
@@ -344,6 +357,7 @@ def test_an_attempt_is_one_json_line_with_masked_arguments_written_before_anythi
         "detail": None,
         "approval_id": None,
         "credential_id": None,
+        "by": None,  # stdio: nobody signed in
     }
     assert (second["event"], second["device"], second["outcome"], second["detail"]) == (
         "decision",
