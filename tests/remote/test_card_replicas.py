@@ -420,3 +420,19 @@ async def test_a_passkey_approval_of_a_keypad_code_keeps_the_code_out_of_redis(
         assert redis_holds(redis_server, b"create_smartlock_auth"), "the approval is in Redis"
         assert redis_holds(redis_server, str(KEYPAD_CODE).encode()) == []
     assert harness.sim.writes() == []
+
+
+async def test_an_admin_pin_in_a_card_rests_in_redis_only_sealed_and_the_other_replica_sets_that_pin(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    pin = 8146
+    async with two_replicas(harness, redis_server) as (on_a, on_b):
+        approval = await in_card(on_a, "update_admin_pin", {"smartlock": "Front Door", "admin_pin": pin})
+        assert redis_holds(redis_server, b"update_admin_pin"), "the card is in Redis"
+        assert redis_holds(redis_server, str(pin).encode()) == []
+        done = await call_ok(on_b, "approve_write", {"approval_id": approval})
+    assert done["status"] == "done"
+    assert [(w.path, w.body) for w in harness.sim.writes()] == [
+        (f"/smartlock/{FRONT_DOOR_ID}/admin/pin", {"adminPin": pin})
+    ]
