@@ -46,6 +46,21 @@ def _apps_client(harness: Harness) -> Client:
     return Client(server, extensions=[RendersApps()])
 
 
+def _passkey_harness(tmp_path: Path) -> Harness:
+    """A harness under NUKI_CONFIRM=passkey whose owner has enrolled a passkey."""
+    harness = Harness(tmp_path, confirm="passkey")
+    PasskeyStore(harness.state_dir).add(
+        StoredPasskey(
+            credential_id="Y3JlZA",
+            public_key="a2V5",
+            sign_count=0,
+            label="phone",
+            created=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    return harness
+
+
 def _approval(result: CallToolResult) -> Json:
     assert result.meta is not None
     return _JSON.validate_python(result.meta["nuki/approval"])
@@ -119,16 +134,7 @@ async def test_every_confirming_write_tool_links_the_confirmation_card(tmp_path:
 
 
 async def test_under_passkey_mode_a_click_in_the_card_is_not_enough_to_open_a_door(tmp_path: Path) -> None:
-    harness = Harness(tmp_path, confirm="passkey")
-    PasskeyStore(harness.state_dir).add(
-        StoredPasskey(
-            credential_id="Y3JlZA",
-            public_key="a2V5",
-            sign_count=0,
-            label="phone",
-            created=datetime(2026, 11, 1, tzinfo=UTC),
-        )
-    )
+    harness = _passkey_harness(tmp_path)
     async with _apps_client(harness) as client:
         first = await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
         approval = _approval(first)
@@ -145,16 +151,7 @@ async def test_under_passkey_mode_a_click_in_the_card_is_not_enough_to_open_a_do
 
 
 async def test_cancel_in_the_card_outranks_a_passkey_yes_given_before_it(tmp_path: Path) -> None:
-    harness = Harness(tmp_path, confirm="passkey")
-    PasskeyStore(harness.state_dir).add(
-        StoredPasskey(
-            credential_id="Y3JlZA",
-            public_key="a2V5",
-            sign_count=0,
-            label="phone",
-            created=datetime(2026, 11, 1, tzinfo=UTC),
-        )
-    )
+    harness = _passkey_harness(tmp_path)
     async with _apps_client(harness) as client:
         first = await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
         approval_id = str(_approval(first)["approval_id"])

@@ -81,6 +81,17 @@ async def two_replicas(
             state.close()
 
 
+def passkey_harness(tmp_path: Path, redis_server: RedisServer) -> Harness:
+    """A harness under NUKI_CONFIRM=passkey whose owner has a passkey in the replicas' Redis."""
+    harness = Harness(tmp_path, confirm="passkey")
+    RedisPasskeyStore(sync_client(redis_server.url)).add(
+        StoredPasskey(
+            credential_id="Y3JlZA", public_key="a2V5", sign_count=0, label="phone", created=harness.clock.now()
+        )
+    )
+    return harness
+
+
 def approval_id(result: CallToolResult) -> str:
     assert result.meta is not None, text_of(result)
     return str(_JSON.validate_python(result.meta["nuki/approval"])["approval_id"])
@@ -229,12 +240,7 @@ async def test_an_expired_card_is_refused_on_both_replicas_with_nothing_sent(
 async def test_under_passkey_mode_a_card_from_one_replica_is_performed_on_the_other_once_the_passkey_said_yes(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    harness = Harness(tmp_path, confirm="passkey")
-    RedisPasskeyStore(sync_client(redis_server.url)).add(
-        StoredPasskey(
-            credential_id="Y3JlZA", public_key="a2V5", sign_count=0, label="phone", created=harness.clock.now()
-        )
-    )
+    harness = passkey_harness(tmp_path, redis_server)
     async with two_replicas(harness, redis_server) as (on_a, on_b):
         approval = await in_card(on_a)
         clicked = await call_error(on_b, "approve_write", {"approval_id": approval})
@@ -408,12 +414,7 @@ async def test_replicas_with_different_secret_keys_refuse_a_card_with_a_keypad_c
 async def test_a_passkey_approval_of_a_keypad_code_keeps_the_code_out_of_redis(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    harness = Harness(tmp_path, confirm="passkey")
-    RedisPasskeyStore(sync_client(redis_server.url)).add(
-        StoredPasskey(
-            credential_id="Y3JlZA", public_key="a2V5", sign_count=0, label="phone", created=harness.clock.now()
-        )
-    )
+    harness = passkey_harness(tmp_path, redis_server)
     async with two_replicas(harness, redis_server) as (on_a, _):
         asked = await call_ok(on_a, "create_smartlock_auth", GRANT_CODE)
         assert asked["status"] == "confirmation_required"
