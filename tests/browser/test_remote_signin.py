@@ -29,8 +29,8 @@ from tests.remote.rig import (
     enrolment_link,
     now_clock,
     query_of,
-    remote_replica,
     sdk_oauth,
+    two_remote_replicas,
 )
 from tests.support import Harness, Json, call_error, call_ok
 
@@ -46,13 +46,8 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
 
 @pytest.fixture
 def replicas(harness: Harness, redis_server: RedisServer) -> Iterator[tuple[Replica, Replica]]:
-    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
-    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
-        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
-    ) as b:  # fmt: skip
-        yield a, b
-    a_state.close()
-    b_state.close()
+    with two_remote_replicas(harness, redis_server.url) as both:
+        yield both
 
 
 async def enrol_in_browser(rig: BrowserPage, replica: Replica, redis_url: str) -> None:
@@ -126,10 +121,7 @@ async def test_an_unlock_asked_on_one_replica_is_approved_in_the_browser_on_the_
     browser: PlaywrightBrowser, passkey_harness: Harness, redis_server: RedisServer
 ) -> None:
     harness = passkey_harness
-    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
-    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
-        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
-    ) as b:  # fmt: skip
+    with two_remote_replicas(harness, redis_server.url) as (a, b):
         arguments: Json = {"smartlock": "Front Door"}
         with anyio.fail_after(120):
             async with browser_page(browser, "remote-approval-on-another-replica") as rig:
@@ -167,5 +159,3 @@ async def test_an_unlock_asked_on_one_replica_is_approved_in_the_browser_on_the_
     assert done["confirmed_by"] == "passkey"
     assert "already used" in again
     assert [request.path for request in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
-    a_state.close()
-    b_state.close()

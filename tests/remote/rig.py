@@ -33,6 +33,7 @@ from nuki_mcp.http_app import build_http_app
 from nuki_mcp.remote.signin import EnrolmentLinks, file_secret
 from nuki_mcp.server import create_server
 from nuki_mcp.shared_state import SharedState, memory_shared_state
+from nuki_mcp.shared_state.redis_state import redis_shared_state
 from tests.remote.soft_authenticator import SoftAuthenticator
 from tests.support import Harness
 
@@ -204,6 +205,20 @@ async def tokens(
     )
     assert answer.status_code == 200, answer.text
     return client_id, {k: str(v) for k, v in answer.json().items()}, code
+
+
+@contextmanager
+def two_remote_replicas(harness: Harness, redis_url: str) -> Generator[tuple[Replica, Replica]]:
+    """Two replicas on loopback sharing one Redis and A's public URL, as behind one load balancer."""
+    a_state, b_state = redis_shared_state(redis_url), redis_shared_state(redis_url)
+    try:
+        with remote_replica(harness, shared=a_state, redis_url=redis_url) as a, remote_replica(
+            harness, shared=b_state, redis_url=redis_url, public_url=a.public_url
+        ) as b:  # fmt: skip
+            yield a, b
+    finally:
+        a_state.close()
+        b_state.close()
 
 
 class MemoryTokenStorage(TokenStorage):

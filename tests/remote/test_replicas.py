@@ -19,7 +19,15 @@ from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.shared_state.audit_stream import STREAM
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
-from tests.remote.rig import Replica, bearer_client, enrol, enrolment_link, now_clock, remote_replica, tokens
+from tests.remote.rig import (
+    Replica,
+    bearer_client,
+    enrol,
+    enrolment_link,
+    now_clock,
+    tokens,
+    two_remote_replicas,
+)
 from tests.remote.soft_authenticator import SoftAuthenticator
 from tests.support import Harness, Json, call_error, call_ok
 
@@ -34,13 +42,8 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
 
 @pytest.fixture
 def replicas(harness: Harness, redis_server: RedisServer) -> Iterator[tuple[Replica, Replica]]:
-    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
-    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
-        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
-    ) as b:  # fmt: skip
-        yield a, b
-    a_state.close()
-    b_state.close()
+    with two_remote_replicas(harness, redis_server.url) as both:
+        yield both
 
 
 async def test_a_sign_in_on_one_replica_gives_a_token_every_replica_accepts(
@@ -120,13 +123,12 @@ async def test_an_unlock_asked_for_on_one_replica_is_approved_on_the_others_page
     passkey_harness: Harness, redis_server: RedisServer
 ) -> None:
     harness = passkey_harness
-    a_state, b_state = redis_shared_state(redis_server.url), redis_shared_state(redis_server.url)
-    with remote_replica(harness, shared=a_state, redis_url=redis_server.url) as a, remote_replica(
-        harness, shared=b_state, redis_url=redis_server.url, public_url=a.public_url
-    ) as b:  # fmt: skip
+    with two_remote_replicas(harness, redis_server.url) as (a, b):
         owner = SoftAuthenticator()
         async with httpx2.AsyncClient(base_url=a.base, timeout=20) as to_a:
-            link = enrolment_link(a, default_state_dir(), secret=a_state.secret("enrolment-links"))
+            link = enrolment_link(
+                a, default_state_dir(), secret=redis_shared_state(redis_server.url).secret("enrolment-links")
+            )
             assert (await enrol(to_a, link.removeprefix(a.public_url), owner, a.public_url)).status_code == 200
             _, issued, _ = await tokens(to_a, a, owner)
         arguments: Json = {"smartlock": "Front Door"}
@@ -158,8 +160,6 @@ async def test_an_unlock_asked_for_on_one_replica_is_approved_on_the_others_page
     state = harness.sim.device(FRONT_DOOR_ID).state
     assert state is not None
     assert state.state == UNLOCKED
-    a_state.close()
-    b_state.close()
 
 
 UNLOCKED = 3
