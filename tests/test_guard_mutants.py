@@ -12,14 +12,17 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from pydantic import JsonValue
 
 from nuki_mcp.approvals.store import ApprovalEvent
+from nuki_mcp.argument_seal import ArgumentSeal
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.guard import (
     MASK,
+    SECRET_ARGUMENTS,
     AuditTrail,
     CardApprovals,
     ConfirmationTokens,
@@ -27,10 +30,12 @@ from nuki_mcp.guard import (
     DeviceRef,
     FieldChange,
     GuardRefusal,
+    QuestionTimes,
     WritePlan,
     canonical_json,
     mask_arguments,
 )
+from nuki_mcp.shared_state.base import MemoryCardLog, MemoryQuestionLog
 
 BINDING = '{"arguments":{},"devices":[1],"tool":"unlock_smartlock"}'
 
@@ -44,6 +49,10 @@ class _CardWrite:
 
 
 _WRITE = _CardWrite(WritePlan(tool="unlock_smartlock", summary="Unlock 'Front Door'."), {"smartlock": "Front Door"})
+
+
+def _cards(clock: ManualClock) -> CardApprovals:
+    return CardApprovals(clock=clock, seal=ArgumentSeal(b"s" * 32, SECRET_ARGUMENTS), ttl_s=300.0)
 
 
 def _tokens(clock: ManualClock) -> ConfirmationTokens:
@@ -96,7 +105,7 @@ def test_a_used_token_stays_used_for_the_rest_of_its_lifetime() -> None:
 def test_an_approval_card_counts_down_its_seconds_and_stops_at_zero() -> None:
     clock = ManualClock()
     clock.advance(50.0)
-    cards = CardApprovals(clock=clock, ttl_s=300.0)
+    cards = _cards(clock)
     card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     assert cards.seconds_left(card) == 300
     clock.advance(100.0)
@@ -109,7 +118,7 @@ def test_an_approval_card_counts_down_its_seconds_and_stops_at_zero() -> None:
 
 def test_an_approval_card_is_usable_at_the_last_instant_of_its_lifetime_and_expired_after_it() -> None:
     clock = ManualClock()
-    cards = CardApprovals(clock=clock, ttl_s=300.0)
+    cards = _cards(clock)
     card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     clock.advance(300.0)
     assert cards.peek(card.approval_id).approval_id == card.approval_id
@@ -120,16 +129,18 @@ def test_an_approval_card_is_usable_at_the_last_instant_of_its_lifetime_and_expi
 
 def test_adding_an_approval_card_keeps_the_other_pending_cards() -> None:
     clock = ManualClock()
-    cards = CardApprovals(clock=clock, ttl_s=300.0)
+    cards = _cards(clock)
     first = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     clock.advance(10.0)
     cards.add("lock_smartlock", BINDING, write=_WRITE)
-    assert cards.take(first.approval_id).approval_id == first.approval_id
+    cards.take(first.approval_id)
+    with pytest.raises(GuardRefusal, match="already used"):
+        cards.peek(first.approval_id)
 
 
 def test_an_expired_approval_card_is_reported_expired_for_a_lifetime_then_forgotten() -> None:
     clock = ManualClock()
-    cards = CardApprovals(clock=clock, ttl_s=300.0)
+    cards = _cards(clock)
     old = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     clock.advance(600.0)  # a full lifetime after it expired: not yet forgotten
     cards.add("lock_smartlock", BINDING, write=_WRITE)
@@ -139,6 +150,26 @@ def test_an_expired_approval_card_is_reported_expired_for_a_lifetime_then_forgot
     cards.add("lock_smartlock", BINDING, write=_WRITE)
     with pytest.raises(GuardRefusal, match="not known"):
         cards.peek(old.approval_id)
+
+
+class _OtherReplicaClicksFirst(MemoryCardLog):
+    """A card log shared with another replica whose Approve lands between this one's check and its decision."""
+
+    def decide(self, approval_id: str, state: Literal["denied", "used"]) -> bool:
+        super().decide(approval_id, "used")
+        return super().decide(approval_id, state)
+
+
+@pytest.mark.parametrize("click", ["approve", "cancel"])
+def test_a_card_decided_elsewhere_after_it_was_checked_is_refused_with_what_happened_to_it(click: str) -> None:
+    clock = ManualClock()
+    cards = CardApprovals(
+        clock=clock, seal=ArgumentSeal(b"s" * 32, SECRET_ARGUMENTS), log=_OtherReplicaClicksFirst(clock)
+    )
+    card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
+    decide = cards.take if click == "approve" else cards.deny
+    with pytest.raises(GuardRefusal, match=r"^This approval was already used; each one works once\.$"):
+        decide(f" {card.approval_id} ")
 
 
 class _ReplicaClock(ManualClock):
@@ -167,6 +198,25 @@ def test_a_token_of_one_process_ignores_a_wall_clock_jump() -> None:
     tokens.redeem(BINDING, issued.token)
 
 
+def test_a_card_of_one_process_ignores_a_wall_clock_jump() -> None:
+    clock = _ReplicaClock(monotonic_origin=0.0)
+    cards = _cards(clock)
+    card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
+    clock.jump_wall(3600.0)  # without shared state a card's lifetime is monotonic, like a token's
+    assert cards.seconds_left(card) == 300
+    cards.take(card.approval_id)
+
+
+def test_a_card_of_one_process_expires_on_its_monotonic_clock_even_when_the_wall_clock_goes_back() -> None:
+    clock = _ReplicaClock(monotonic_origin=0.0)
+    cards = _cards(clock)
+    card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
+    clock.advance(301.0)
+    clock.jump_wall(-3600.0)
+    with pytest.raises(GuardRefusal, match="expired"):
+        cards.peek(card.approval_id)
+
+
 def test_replicas_sharing_the_wall_clock_accept_each_others_tokens_whatever_their_monotonic_clocks() -> None:
     secret = b"k" * 32
     issuing = ConfirmationTokens(clock=_ReplicaClock(monotonic_origin=5.0), secret=secret, wall_clock=True)
@@ -183,6 +233,37 @@ def test_replicas_sharing_the_wall_clock_refuse_each_others_expired_tokens() -> 
     redeeming_clock.advance(121.0)
     with pytest.raises(GuardRefusal, match="expired"):
         redeeming.redeem(BINDING, token)
+
+
+# --- question times -------------------------------------------------------------------------------
+
+
+def test_a_question_asked_while_another_is_open_leaves_the_others_answer_in_time() -> None:
+    clock = ManualClock()
+    questions = QuestionTimes(clock=clock, ttl_s=120.0)
+    questions.asked("unlock Front Door", answering=False)
+    clock.advance(60.0)
+    questions.asked("lock Cellar", answering=False)
+    clock.advance(1.0)
+    assert questions.answered_in_time("unlock Front Door")
+    assert questions.answered_in_time("lock Cellar")
+
+
+def test_a_question_of_one_process_times_out_on_its_monotonic_clock_whatever_the_wall_clock_does() -> None:
+    clock = _ReplicaClock(monotonic_origin=0.0)
+    questions = QuestionTimes(clock=clock, ttl_s=120.0)
+    questions.asked(BINDING, answering=False)
+    clock.advance(121.0)
+    clock.jump_wall(-3600.0)
+    assert not questions.answered_in_time(BINDING)
+
+
+def test_replicas_sharing_the_wall_clock_take_each_others_answers_in_time_whatever_their_monotonic_clocks() -> None:
+    log = MemoryQuestionLog()
+    asking_clock, answering_clock = _ReplicaClock(monotonic_origin=5.0), _ReplicaClock(monotonic_origin=90_000.0)
+    QuestionTimes(clock=asking_clock, ttl_s=120.0, log=log, wall_clock=True).asked(BINDING, answering=False)
+    answering_clock.advance(60.0)
+    assert QuestionTimes(clock=answering_clock, ttl_s=120.0, log=log, wall_clock=True).answered_in_time(BINDING)
 
 
 # --- the question and the audit line of a passkey approval ---------------------------------------
@@ -223,6 +304,15 @@ def test_a_passkey_approval_step_is_one_audit_line_naming_the_approval_devices_a
         "credential_id": "cred-9",
         "by": None,  # stdio: nobody signed in
     }
+
+
+def test_in_remote_mode_a_passkey_approval_step_says_who_was_signed_in(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    trail = AuditTrail(path, ManualClock())
+    trail.actor = lambda: "owner:cred-1 via client Claude"
+    trail.approval(ApprovalEvent("created", "ap-2", "unlock_smartlock", (7,), client_name="Claude"))
+    [line] = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+    assert (line["approval_id"], line["outcome"], line["by"]) == ("ap-2", "created", "owner:cred-1 via client Claude")
 
 
 # --- plans ----------------------------------------------------------------------------------------

@@ -334,11 +334,11 @@ class CardApprovals:
     """
 
     clock: Clock
+    # Keypad codes and PINs in a card's stored arguments are encrypted with it (see argument_seal).
+    seal: ArgumentSeal = field(repr=False)
     ttl_s: float = 300.0
     log: CardLog | None = field(default=None, repr=False)
     wall_clock: bool = False
-    # Keypad codes and PINs in a card's stored arguments are encrypted with it (see argument_seal).
-    seal: ArgumentSeal | None = field(default=None, repr=False)
     _writes: dict[str, tuple[CardContent, float]] = field(
         default_factory=dict[str, tuple[CardContent, float]], repr=False
     )
@@ -355,7 +355,7 @@ class CardApprovals:
         record = CardRecord(
             approval_id=approval_id or secrets.token_urlsafe(24),
             tool=tool,
-            arguments=write.arguments if self.seal is None else self.seal.sealed(write.arguments),
+            arguments=self.seal.sealed(write.arguments),
             binding=binding,
             summary=write.plan.describe(),
             device_id=None if device is None else device.smartlock_id,
@@ -378,8 +378,6 @@ class CardApprovals:
 
     def arguments(self, card: PendingCard) -> dict[str, JsonValue]:
         """The card's arguments as the client sent them; `GuardRefusal` when its secrets cannot be opened."""
-        if self.seal is None:
-            return dict(card.record.arguments)
         try:
             return self.seal.opened(card.record.arguments)
         except SealBroken:
@@ -392,11 +390,12 @@ class CardApprovals:
         """The pending card, still usable; or `GuardRefusal` saying why it cannot be used."""
         return self._checked(approval_id)
 
-    def take(self, approval_id: str) -> PendingCard:
-        """The pending card, now used up; or `GuardRefusal` saying why it cannot be used."""
-        return self._decide(approval_id, "used")
+    def take(self, approval_id: str) -> None:
+        """Use up the pending card; or `GuardRefusal` saying why it cannot be used."""
+        self._decide(approval_id, "used")
 
     def deny(self, approval_id: str) -> PendingCard:
+        """Cancel the pending card for good, returning it as it was shown; or `GuardRefusal` saying why not."""
         return self._decide(approval_id, "denied")
 
     def _decide(self, approval_id: str, state: Literal["denied", "used"]) -> PendingCard:
@@ -404,7 +403,7 @@ class CardApprovals:
         if not self._log().decide(card.approval_id, state):  # another call (on any replica) decided it first
             self._checked(approval_id)
             raise GuardRefusal("This approval is not known to the server any more; nothing was sent.")
-        return PendingCard(card.record.model_copy(update={"state": state}), card.write)
+        return card
 
     def _checked(self, approval_id: str) -> PendingCard:
         key = approval_id.strip()
