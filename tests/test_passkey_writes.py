@@ -7,6 +7,7 @@ every refusal is checked against the simulator: nothing reached Nuki.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,8 +65,9 @@ def _state(harness: Harness, smartlock_id: int) -> int:
 
 @pytest.mark.parametrize("mode", BOTH_ERAS)
 async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_nothing_sent(
-    tmp_path: Path, mode: ClientMode
+    tmp_path: Path, mode: ClientMode, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="nuki_mcp")
     harness = _passkey_harness(tmp_path)
     human = Elicitations()  # even a client that could ask the user is not enough for an opening write
     async with harness.client(mode=mode, elicitation=human) as client:
@@ -78,6 +80,22 @@ async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_
     assert not any("Confirm within" in question for question in human.questions)  # no yes/no form
     if mode == "legacy":  # the link is also offered by URL elicitation, which only that era can push
         assert human.questions == ["Approve this change with your passkey on nuki-mcp's approval page."]
+    else:  # not even tried: the server cannot push a request in the middle of a 2026-07-28 call
+        assert human.questions == []
+        assert "URL elicitation" not in caplog.text
+    assert harness.sim.writes() == []
+
+
+async def test_a_client_that_cannot_open_links_is_not_offered_the_approval_page_by_url_elicitation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="nuki_mcp")
+    harness = _passkey_harness(tmp_path)
+    async with harness.client(mode="legacy") as client:  # no elicitation callback: no elicitation capability
+        result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
+    assert result["status"] == "confirmation_required"
+    assert str(result["approval_url"]).endswith(f"/approve/{result['confirmation_token']}")
+    assert "URL elicitation" not in caplog.text
     assert harness.sim.writes() == []
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
+from typing import Literal, cast
 
+import anyio
+import anyio.lowlevel
 import pytest
 from mcp import Client
 from mcp.client.extension import ClientExtension
@@ -19,12 +21,14 @@ from mcp.types import ClientCapabilities, ElicitationCapability, FormElicitation
 from pydantic import JsonValue
 
 from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
+from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRequest
+from nuki_mcp.clock import ManualClock
 from nuki_mcp.context import AppState
 from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import DeviceRef, WritePlan
 from nuki_mcp.nuki.client import NukiClient
-from nuki_mcp.nuki.models import SmartlockAuthUpdate
+from nuki_mcp.nuki.models import SmartlockAuthUpdate, SmartlockUpdate
 from nuki_mcp.server import create_server
 from nuki_mcp.tools.writes import WriteResult, client_can_elicit_form, register_writes, write_tool
 from tests.support import CANARY_TOKEN, Elicitations, Harness, Json, call_error, call_ok
@@ -314,11 +318,39 @@ async def test_a_write_waiting_in_the_confirmation_card_shows_its_lifetime_and_i
     }
 
 
+async def test_a_card_approved_where_it_was_shown_makes_the_change_it_showed_even_after_a_rename_at_nuki(
+    tmp_path: Path,
+) -> None:
+    """The card binds the device's id: approved on the server that showed it, it is not planned again."""
+    harness = Harness(tmp_path, confirm="auto")
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    async with Client(server, extensions=[_RendersApps()]) as client:
+        shown = await client.call_tool("update_config", {"smartlock": "Front Door", "pairing_enabled": True})
+        harness.clock.advance(1.0)
+        await client.call_tool("unlock_smartlock", UNLOCK)  # another card, shown while the first waits
+        async with NukiClient(CANARY_TOKEN, transport=harness.sim.transport(), clock=harness.clock) as nuki:
+            await nuki.update_smartlock(FRONT_DOOR_ID, SmartlockUpdate(name="Main Door"))
+        assert shown.meta is not None
+        approval = shown.meta["nuki/approval"]
+        done = await call_ok(client, "approve_write", {"approval_id": approval["approval_id"]})
+    assert approval["changes"] == ["pairing_enabled: false -> true"]
+    assert (done["status"], done["confirmed_by"]) == ("done", "card")
+    config = harness.sim.device(FRONT_DOOR_ID).config
+    assert config is not None
+    assert config.pairing_enabled is True
+    assert [write.path for write in harness.sim.writes()] == [
+        f"/smartlock/{FRONT_DOOR_ID}",
+        f"/smartlock/{FRONT_DOOR_ID}/config",
+    ]
+
+
 # --- passkey approvals ----------------------------------------------------------------------------
 
 
-def _passkey_harness(tmp_path: Path) -> Harness:
-    harness = Harness(tmp_path, confirm="passkey")
+def _passkey_harness(tmp_path: Path, clock: ManualClock | None = None) -> Harness:
+    harness = Harness(tmp_path, clock=clock or ManualClock(), confirm="passkey")
     PasskeyStore(harness.state_dir).add(
         StoredPasskey(
             credential_id="dGVzdC1jcmVkZW50aWFs",
@@ -390,6 +422,106 @@ async def test_a_passkey_write_waiting_in_the_card_says_why_and_when_and_its_can
     assert harness.sim.writes() == []
 
 
+class _OwnerAtThePage(ManualClock):
+    """The test's clock, while the owner decides on the approval page during the call's wait.
+
+    The wait for the owner is a sleep on this clock; before it passes, `decide` grants or denies every
+    approval the audit trail says was created, as the page would after the passkey ceremony.
+    """
+
+    def __init__(self, decision: Literal["grant", "deny"]) -> None:
+        super().__init__()
+        self.decision = decision
+        self.harness: Harness | None = None
+        self.requests: list[ApprovalRequest] = []
+        self._decided: set[str] = set()
+
+    async def sleep(self, seconds: float) -> None:
+        await self._decide()
+        await anyio.lowlevel.checkpoint()  # the waiting call sees the decision here and stops sleeping
+        await super().sleep(seconds)
+
+    async def _decide(self) -> None:
+        if self.harness is None or self.harness.server is None or self.harness.server.guard.approvals is None:
+            return
+        store = self.harness.server.guard.approvals.store
+        created = [line["approval_id"] for line in self.harness.audit_lines() if line["outcome"] == "created"]
+        for approval_id in created:
+            if isinstance(approval_id, str) and approval_id not in self._decided:
+                self._decided.add(approval_id)
+                approval = await store.get(approval_id)
+                assert approval is not None
+                self.requests.append(approval.request)
+                if self.decision == "grant":
+                    await store.grant(approval_id, "dGVzdC1jcmVkZW50aWFs")
+                else:
+                    await store.deny(approval_id)
+
+
+def _owner_deciding(tmp_path: Path, decision: Literal["grant", "deny"]) -> tuple[Harness, _OwnerAtThePage]:
+    clock = _OwnerAtThePage(decision)
+    harness = _passkey_harness(tmp_path, clock)
+    clock.harness = harness
+    return harness, clock
+
+
+async def test_an_approval_granted_while_the_call_waits_performs_the_change_in_that_call(tmp_path: Path) -> None:
+    harness, owner = _owner_deciding(tmp_path, "grant")
+    arguments: Json = {"smartlock": "Front Door", "pairing_enabled": True}
+    async with harness.client() as client:
+        done = await call_ok(client, "update_config", arguments)
+    assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
+    assert [write.path for write in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/config"]
+    [request] = owner.requests  # what the approval page showed the owner
+    assert request.tool == "update_config"
+    assert request.devices == (ApprovalDevice(FRONT_DOOR_ID, "Front Door"),)
+    assert request.changes == ("pairing_enabled: false -> true",)
+    assert request.client_name == "mcp"
+
+
+async def test_an_unlock_granted_while_the_call_waits_unlocks_once_and_its_approval_cannot_be_reused(
+    tmp_path: Path,
+) -> None:
+    harness, owner = _owner_deciding(tmp_path, "grant")
+    async with harness.client() as client:
+        done = await call_ok(client, "unlock_smartlock", UNLOCK)
+        [request] = owner.requests
+        assert request.devices == (ApprovalDevice(FRONT_DOOR_ID, "Front Door"),)
+        created = [line["approval_id"] for line in harness.audit_lines() if line["outcome"] == "created"]
+        again = await call_error(client, "unlock_smartlock", {**UNLOCK, "confirmation_token": str(created[0])})
+    assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
+    assert "already used" in again
+    assert [write.path for write in harness.sim.writes()] == [UNLOCK_FRONT]
+
+
+async def test_an_approval_denied_while_the_call_waits_sends_nothing_and_says_the_owner_denied_it(
+    tmp_path: Path,
+) -> None:
+    harness, _ = _owner_deciding(tmp_path, "deny")
+    async with harness.client() as client:
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert (result["status"], result["reason"]) == (
+        "not_done",
+        "The owner denied this with their passkey; nothing was sent to Nuki.",
+    )
+    assert harness.sim.writes() == []
+
+
+async def test_a_wait_longer_than_the_approval_lives_ends_with_it_expired_and_nothing_sent(tmp_path: Path) -> None:
+    harness = _passkey_harness(tmp_path)
+    settings = harness.settings().model_copy(update={"approval_wait": 600.0})  # the approval lives 300 s
+    server = create_server(
+        settings, transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    async with Client(server) as client:
+        result = await call_ok(client, "unlock_smartlock", UNLOCK)
+    assert (result["status"], result["reason"]) == (
+        "not_done",
+        "The approval expired before the owner answered; nothing was sent to Nuki. Call again to ask.",
+    )
+    assert harness.sim.writes() == []
+
+
 class _LateHuman(Elicitations):
     """Answers yes, but only after the question's 120 s on the test's clock."""
 
@@ -414,3 +546,44 @@ async def test_a_yes_after_the_question_expired_is_recorded_as_an_elicitation_no
         "outcome": "not_done",
         "detail": result["reason"],
     }
+
+
+# --- refusals before the tool's body runs ----------------------------------------------------------
+
+
+async def test_a_write_refused_while_planning_is_recorded_without_its_token_and_with_the_reason_the_agent_got(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, confirm="auto", devices=("Front Door",))
+    async with harness.client() as client:
+        error = await call_error(client, "unlock_smartlock", {"smartlock": "Cellar", "confirmation_token": "a.1.b"})
+    [line] = harness.audit_lines()
+    assert {k: line[k] for k in ("event", "tool", "device", "arguments", "confirmation", "outcome")} == {
+        "event": "decision",
+        "tool": "unlock_smartlock",
+        "device": None,
+        "arguments": {"smartlock": "Cellar"},
+        "confirmation": "none",
+        "outcome": "refused",
+    }
+    assert line["detail"] == f"No device matches 'Cellar'; the devices are: Front Door ({FRONT_DOOR_ID})."
+    assert error.endswith(f": {line['detail']}")
+    assert harness.sim.writes() == []
+
+
+async def test_a_write_with_invalid_arguments_is_recorded_naming_each_bad_field_but_never_its_value(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    arguments: Json = {
+        "smartlock": "Front Door",
+        "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID,
+        "allowed_week_days": ["Funday"],
+        "enabled": "maybe",
+    }
+    async with harness.client() as client:
+        await call_error(client, "update_smartlock_auth", arguments)
+    [line] = harness.audit_lines()
+    assert (line["outcome"], line["confirmation"], line["arguments"]) == ("refused", "none", arguments)
+    assert line["detail"] == "Invalid arguments: allowed_week_days.0, enabled."
+    assert harness.sim.writes() == []

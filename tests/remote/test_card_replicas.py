@@ -25,9 +25,11 @@ from pydantic import JsonValue, SecretStr, TypeAdapter
 
 from nuki_mcp.approvals.passkeys import StoredPasskey
 from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
+from nuki_mcp.argument_seal import ArgumentSeal
 from nuki_mcp.clock import ManualClock
-from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
-from nuki_mcp.guard import CardApprovals, DeviceRef, GuardRefusal, WritePlan
+from nuki_mcp.config import ToolsetName
+from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID, FRONT_DOOR_JONAS_AUTH_ID
+from nuki_mcp.guard import SECRET_ARGUMENTS, CardApprovals, DeviceRef, GuardRefusal, WritePlan
 from nuki_mcp.server import create_server
 from nuki_mcp.shared_state import CardRecord, memory_shared_state
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
@@ -56,20 +58,24 @@ class RendersApps(ClientExtension):
 
 @asynccontextmanager
 async def two_replicas(
-    harness: Harness, redis_server: RedisServer, keys: tuple[str, str] = (SECRET_KEY, SECRET_KEY)
+    harness: Harness,
+    redis_server: RedisServer,
+    keys: tuple[str, str] = (SECRET_KEY, SECRET_KEY),
+    toolsets_of_b: frozenset[ToolsetName] | None = None,
 ) -> AsyncGenerator[tuple[Client, Client]]:
     """Card-rendering clients of two servers sharing one Redis (and, unless `keys` differ, NUKI_MCP_SECRET_KEY)
-    and one simulated Nuki account."""
+    and one simulated Nuki account; the second serves `toolsets_of_b` when given (a replica configured apart)."""
     states = [redis_shared_state(redis_server.url) for _ in range(2)]
     settings = harness.settings().model_copy(update={"redis_url": SecretStr(redis_server.url)})
+    toolsets = (harness.toolsets, toolsets_of_b or harness.toolsets)
     servers = [
         create_server(
-            settings.model_copy(update={"secret_key": SecretStr(key)}),
+            settings.model_copy(update={"secret_key": SecretStr(key), "toolsets": replica_toolsets}),
             transport=harness.sim.transport(),
             clock=harness.clock,
             shared=state,
         )
-        for state, key in zip(states, keys, strict=True)
+        for state, key, replica_toolsets in zip(states, keys, toolsets, strict=True)
     ]
     a, b = servers
     harness.server = a
@@ -146,6 +152,35 @@ async def test_a_settings_change_approved_on_the_other_replica_is_made_with_the_
     assert done["status"] == "done"
     assert harness.sim.device(CELLAR_ID).name == "Wine Cellar"
     assert len(harness.sim.writes()) == 1
+
+
+async def test_a_date_limit_removed_in_the_card_on_one_replica_is_removed_on_the_other(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    assert harness.sim.auth(FRONT_DOOR_JONAS_AUTH_ID).allowed_until_date is not None
+    clear: Json = {"smartlock": "Front Door", "auth_id": FRONT_DOOR_JONAS_AUTH_ID, "allowed_until_date": None}
+    async with two_replicas(harness, redis_server) as (on_a, on_b):
+        approval = await in_card(on_a, "update_smartlock_auth", clear)
+        done = await call_ok(on_b, "approve_write", {"approval_id": approval})
+    assert done["status"] == "done"
+    assert harness.sim.auth(FRONT_DOOR_JONAS_AUTH_ID).allowed_until_date is None
+    assert len(harness.sim.writes()) == 1
+
+
+async def test_a_replica_without_the_tools_toolset_refuses_the_card_and_sends_nothing(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    without_actions = frozenset(harness.toolsets - {"actions"})
+    async with two_replicas(harness, redis_server, toolsets_of_b=without_actions) as (on_a, on_b):
+        approval = await in_card(on_a)
+        refused = await call_error(on_b, "approve_write", {"approval_id": approval})
+    assert refused.endswith(
+        ": This server does not offer unlock_smartlock, so it cannot make this change; nothing was sent."
+    )
+    assert door_state(harness) == LOCKED
+    assert harness.sim.writes() == []
 
 
 async def test_a_cancel_on_one_replica_is_final_on_the_other_with_nothing_sent(
@@ -340,8 +375,10 @@ def test_with_shared_state_a_card_expires_on_the_wall_clock_which_every_machine_
         plan: WritePlan
         arguments: dict[str, JsonValue]
 
+    seal = ArgumentSeal(b"s" * 32, SECRET_ARGUMENTS)
+
     def cards(clock: ManualClock) -> CardApprovals:
-        return CardApprovals(clock=clock, ttl_s=300, log=state.cards, wall_clock=True)
+        return CardApprovals(clock=clock, seal=seal, ttl_s=300, log=state.cards, wall_clock=True)
 
     first = cards(showing).add("unlock_smartlock", "binding", Write(shown, {"smartlock": "Front Door"})).approval_id
     elsewhere = cards(clicking).peek(first)

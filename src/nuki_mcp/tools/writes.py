@@ -218,13 +218,8 @@ async def _passkey_approval(
 def _client_can_open_urls(ctx: Context[AppState]) -> bool:
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities else None
-    # URL-mode elicitation is pushed mid-call, which only the 2025-11-25 era can do.
-    return (
-        elicitation is not None
-        and elicitation.url is not None
-        and ctx.input_responses is None
-        and (ctx.protocol_version is None or ctx.protocol_version < "2026")
-    )
+    # URL-mode elicitation is pushed mid-call: never on the 2026-07-28 era, nor on a stateless legacy connection.
+    return elicitation is not None and elicitation.url is not None and ctx.session.can_send_request
 
 
 async def _offer_link(ctx: Context[AppState], url: str, approval_id: str) -> None:
@@ -687,7 +682,7 @@ async def replan(ctx: Context[AppState], name: str, arguments: dict[str, JsonVal
     except ValidationError:
         raise ToolError(f"its arguments no longer fit {name}") from None
     # The plan sees the call as if the write tool itself had been called with these arguments.
-    params = {**(ctx.request_context.params or {}), "name": name, "arguments": arguments}
+    params = {**(ctx.request_context.params or {}), "arguments": arguments}
     as_called = Context[AppState](request_context=replace(ctx.request_context, params=params), mcp_server=server)
     return CardWrite(tool, await _planned(tool, {**kwargs, "ctx": as_called}), arguments)
 
