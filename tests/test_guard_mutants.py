@@ -153,22 +153,35 @@ def test_an_expired_approval_card_is_reported_expired_for_a_lifetime_then_forgot
 
 
 class _OtherReplicaClicksFirst(MemoryCardLog):
-    """A card log shared with another replica whose Approve lands between this one's check and its decision."""
+    """A card log shared with another replica whose click lands between this one's check and its decision."""
+
+    def __init__(self, clock: ManualClock, other_click: Literal["denied", "used"]) -> None:
+        super().__init__(clock)
+        self.other_click: Literal["denied", "used"] = other_click
 
     def decide(self, approval_id: str, state: Literal["denied", "used"]) -> bool:
-        super().decide(approval_id, "used")
+        super().decide(approval_id, self.other_click)
         return super().decide(approval_id, state)
 
 
 @pytest.mark.parametrize("click", ["approve", "cancel"])
-def test_a_card_decided_elsewhere_after_it_was_checked_is_refused_with_what_happened_to_it(click: str) -> None:
+@pytest.mark.parametrize(
+    ("other_click", "refusal"),
+    [
+        ("used", r"^This approval was already used; each one works once\.$"),
+        ("denied", r"^This change was cancelled in the confirmation card; it can never be approved\.$"),
+    ],
+)
+def test_a_card_decided_elsewhere_after_it_was_checked_is_refused_with_what_happened_to_it(
+    click: str, other_click: Literal["denied", "used"], refusal: str
+) -> None:
     clock = ManualClock()
     cards = CardApprovals(
-        clock=clock, seal=ArgumentSeal(b"s" * 32, SECRET_ARGUMENTS), log=_OtherReplicaClicksFirst(clock)
+        clock=clock, seal=ArgumentSeal(b"s" * 32, SECRET_ARGUMENTS), log=_OtherReplicaClicksFirst(clock, other_click)
     )
     card = cards.add("unlock_smartlock", BINDING, write=_WRITE)
     decide = cards.take if click == "approve" else cards.deny
-    with pytest.raises(GuardRefusal, match=r"^This approval was already used; each one works once\.$"):
+    with pytest.raises(GuardRefusal, match=refusal):
         decide(f" {card.approval_id} ")
 
 
@@ -249,7 +262,7 @@ def test_a_question_asked_while_another_is_open_leaves_the_others_answer_in_time
     assert questions.answered_in_time("lock Cellar")
 
 
-def test_a_question_of_one_process_times_out_on_its_monotonic_clock_whatever_the_wall_clock_does() -> None:
+def test_a_question_of_one_process_times_out_on_its_monotonic_clock_even_when_the_wall_clock_goes_back() -> None:
     clock = _ReplicaClock(monotonic_origin=0.0)
     questions = QuestionTimes(clock=clock, ttl_s=120.0)
     questions.asked(BINDING, answering=False)
@@ -306,7 +319,7 @@ def test_a_passkey_approval_step_is_one_audit_line_naming_the_approval_devices_a
     }
 
 
-def test_in_remote_mode_a_passkey_approval_step_says_who_was_signed_in(tmp_path: Path) -> None:
+def test_a_passkey_approval_step_names_who_was_signed_in_when_someone_was(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     trail = AuditTrail(path, ManualClock())
     trail.actor = lambda: "owner:cred-1 via client Claude"

@@ -7,7 +7,6 @@ every refusal is checked against the simulator: nothing reached Nuki.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,7 +66,6 @@ def _state(harness: Harness, smartlock_id: int) -> int:
 async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_nothing_sent(
     tmp_path: Path, mode: ClientMode, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="nuki_mcp")
     harness = _passkey_harness(tmp_path)
     human = Elicitations()  # even a client that could ask the user is not enough for an opening write
     async with harness.client(mode=mode, elicitation=human) as client:
@@ -86,10 +84,9 @@ async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_
     assert harness.sim.writes() == []
 
 
-async def test_a_client_that_cannot_open_links_is_not_offered_the_approval_page_by_url_elicitation(
+async def test_a_client_without_elicitation_is_not_offered_the_approval_page_by_url_elicitation(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="nuki_mcp")
     harness = _passkey_harness(tmp_path)
     async with harness.client(mode="legacy") as client:  # no elicitation callback: no elicitation capability
         result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})

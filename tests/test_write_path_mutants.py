@@ -17,7 +17,13 @@ from mcp import Client
 from mcp.client.extension import ClientExtension
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ClientCapabilities, ElicitationCapability, FormElicitationCapability, UrlElicitationCapability
+from mcp.types import (
+    ClientCapabilities,
+    ElicitationCapability,
+    FormElicitationCapability,
+    Implementation,
+    UrlElicitationCapability,
+)
 from pydantic import JsonValue
 
 from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
@@ -468,7 +474,11 @@ def _owner_deciding(tmp_path: Path, decision: Literal["grant", "deny"]) -> tuple
 async def test_an_approval_granted_while_the_call_waits_performs_the_change_in_that_call(tmp_path: Path) -> None:
     harness, owner = _owner_deciding(tmp_path, "grant")
     arguments: Json = {"smartlock": "Front Door", "pairing_enabled": True}
-    async with harness.client() as client:
+    server = create_server(
+        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    harness.server = server
+    async with Client(server, client_info=Implementation(name="Claude Desktop", version="1.0")) as client:
         done = await call_ok(client, "update_config", arguments)
     assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
     assert [write.path for write in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/config"]
@@ -476,7 +486,7 @@ async def test_an_approval_granted_while_the_call_waits_performs_the_change_in_t
     assert request.tool == "update_config"
     assert request.devices == (ApprovalDevice(FRONT_DOOR_ID, "Front Door"),)
     assert request.changes == ("pairing_enabled: false -> true",)
-    assert request.client_name == "mcp"
+    assert request.client_name == "Claude Desktop"
 
 
 async def test_an_unlock_granted_while_the_call_waits_unlocks_once_and_its_approval_cannot_be_reused(

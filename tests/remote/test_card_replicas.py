@@ -67,7 +67,7 @@ async def two_replicas(
     and one simulated Nuki account; the second serves `toolsets_of_b` when given (a replica configured apart)."""
     states = [redis_shared_state(redis_server.url) for _ in range(2)]
     settings = harness.settings().model_copy(update={"redis_url": SecretStr(redis_server.url)})
-    toolsets = (harness.toolsets, toolsets_of_b or harness.toolsets)
+    toolsets = (harness.toolsets, harness.toolsets if toolsets_of_b is None else toolsets_of_b)
     servers = [
         create_server(
             settings.model_copy(update={"secret_key": SecretStr(key), "toolsets": replica_toolsets}),
@@ -154,7 +154,7 @@ async def test_a_settings_change_approved_on_the_other_replica_is_made_with_the_
     assert len(harness.sim.writes()) == 1
 
 
-async def test_a_date_limit_removed_in_the_card_on_one_replica_is_removed_on_the_other(
+async def test_a_date_limit_removal_shown_on_one_replica_and_approved_on_the_other_clears_it_at_nuki(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     harness = Harness(tmp_path, confirm="auto")
@@ -168,7 +168,7 @@ async def test_a_date_limit_removed_in_the_card_on_one_replica_is_removed_on_the
     assert len(harness.sim.writes()) == 1
 
 
-async def test_a_replica_without_the_tools_toolset_refuses_the_card_and_sends_nothing(
+async def test_a_replica_not_serving_the_cards_tool_refuses_the_approval_and_sends_nothing(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     harness = Harness(tmp_path, confirm="auto")

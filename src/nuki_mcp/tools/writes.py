@@ -218,7 +218,8 @@ async def _passkey_approval(
 def _client_can_open_urls(ctx: Context[AppState]) -> bool:
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities else None
-    # URL-mode elicitation is pushed mid-call: never on the 2026-07-28 era, nor on a stateless legacy connection.
+    # URL-mode elicitation is pushed mid-call, which needs a back channel: never on the 2026-07-28 era, nor on a
+    # legacy connection that is stateless or answers with plain JSON.
     return elicitation is not None and elicitation.url is not None and ctx.session.can_send_request
 
 
@@ -681,7 +682,7 @@ async def replan(ctx: Context[AppState], name: str, arguments: dict[str, JsonVal
         )
     except ValidationError:
         raise ToolError(f"its arguments no longer fit {name}") from None
-    # The plan sees the call as if the write tool itself had been called with these arguments.
+    # The plan reads the call's arguments (which were sent, `call_arguments`) as if the write tool had been called.
     params = {**(ctx.request_context.params or {}), "arguments": arguments}
     as_called = Context[AppState](request_context=replace(ctx.request_context, params=params), mcp_server=server)
     return CardWrite(tool, await _planned(tool, {**kwargs, "ctx": as_called}), arguments)
