@@ -597,3 +597,12 @@ async def test_a_write_with_invalid_arguments_is_recorded_naming_each_bad_field_
     assert (line["outcome"], line["confirmation"], line["arguments"]) == ("refused", "none", arguments)
     assert line["detail"] == "Invalid arguments: allowed_week_days.0, enabled."
     assert harness.sim.writes() == []
+
+
+async def test_a_refused_read_leaves_the_audit_trail_empty_since_it_records_only_writes(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto", devices=("Front Door",))
+    async with harness.client() as client:
+        error = await call_error(client, "get_smartlock", {"smartlock": "Cellar"})
+        await call_error(client, "list_smartlock_logs", {"smartlock": "Cellar", "limit": "many"})
+    assert "No device matches 'Cellar'" in error
+    assert harness.audit_lines() == []
