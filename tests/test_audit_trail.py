@@ -187,6 +187,8 @@ async def test_an_elicitation_the_client_fails_to_answer_is_recorded_and_sends_n
     assert harness.sim.writes() == []
     [line] = harness.audit_lines()
     assert (line["event"], line["tool"], line["outcome"]) == ("decision", "unlock_smartlock", "refused")
+    assert line["arguments"] == {"smartlock": "Front Door"}
+    assert "dialog crashed" in str(line["detail"])
 
 
 # --- only a JSON true, in time --------------------------------------------------------------------

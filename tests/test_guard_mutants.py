@@ -319,13 +319,23 @@ def test_a_passkey_approval_step_is_one_audit_line_naming_the_approval_devices_a
     }
 
 
-def test_a_passkey_approval_step_names_who_was_signed_in_when_someone_was(tmp_path: Path) -> None:
+def test_every_audit_line_names_who_was_signed_in_when_someone_was(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     trail = AuditTrail(path, ManualClock())
     trail.actor = lambda: "owner:cred-1 via client Claude"
     trail.approval(ApprovalEvent("created", "ap-2", "unlock_smartlock", (7,), client_name="Claude"))
-    [line] = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
-    assert (line["approval_id"], line["outcome"], line["by"]) == ("ap-2", "created", "owner:cred-1 via client Claude")
+    attempt_id = trail.attempt(tool="unlock_smartlock", device=FRONT, arguments={}, confirmation="passkey")
+    trail.outcome(attempt_id, tool="unlock_smartlock", device=FRONT, arguments={}, confirmation="passkey", outcome="ok")
+    trail.decision(
+        tool="unlock_smartlock", device=FRONT, arguments={}, confirmation="passkey", outcome="refused", detail="no"
+    )
+    lines = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+    assert [(line["event"], line["by"]) for line in lines] == [
+        ("approval", "owner:cred-1 via client Claude"),
+        ("attempt", "owner:cred-1 via client Claude"),
+        ("outcome", "owner:cred-1 via client Claude"),
+        ("decision", "owner:cred-1 via client Claude"),
+    ]
 
 
 # --- plans ----------------------------------------------------------------------------------------

@@ -606,3 +606,19 @@ async def test_a_refused_read_leaves_the_audit_trail_empty_since_it_records_only
         await call_error(client, "list_smartlock_logs", {"smartlock": "Cellar", "limit": "many"})
     assert "No device matches 'Cellar'" in error
     assert harness.audit_lines() == []
+
+
+async def test_a_write_whose_planning_read_nuki_refuses_says_what_nuki_said_and_records_it(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, confirm="auto")
+    rename: Json = {"smartlock": "Front Door", "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID, "name": "Cleaner Mondays"}
+    async with harness.client() as client:
+        harness.sim.add_fault(Fault.json(403, "Forbidden", method="GET", times=9))
+        error = await call_error(client, "update_smartlock_auth", rename)
+    said = (
+        "Nuki refused access (403) (Nuki said: Forbidden); make sure the object belongs to the token's account "
+        "and the token has the needed scope."
+    )
+    assert error.endswith(f": {said}")
+    [line] = harness.audit_lines()
+    assert (line["outcome"], line["arguments"], line["detail"]) == ("refused", rename, said)
+    assert harness.sim.writes() == []
