@@ -24,8 +24,9 @@ from mcp.types import (
     Implementation,
     UrlElicitationCapability,
 )
-from pydantic import JsonValue
+from pydantic import JsonValue, TypeAdapter
 
+from nuki_mcp import views
 from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRequest
 from nuki_mcp.clock import ManualClock
@@ -622,3 +623,34 @@ async def test_a_write_whose_planning_read_nuki_refuses_says_what_nuki_said_and_
     [line] = harness.audit_lines()
     assert (line["outcome"], line["arguments"], line["detail"]) == ("refused", rename, said)
     assert harness.sim.writes() == []
+
+
+# --- how the declared write tools are listed ---------------------------------------------------------
+
+CATALOG = Path(__file__).parent / "snapshots" / "tools.json"
+_CATALOG = TypeAdapter(dict[str, dict[str, JsonValue]])
+
+
+async def test_every_write_tool_is_listed_as_pinned_described_by_its_plan_and_linked_to_the_card_if_it_confirms(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path)
+    async with harness.client() as client:
+        listed = {tool.name: tool for tool in (await client.list_tools()).tools}
+    pinned = _CATALOG.validate_json(CATALOG.read_text(encoding="utf-8"))
+    writes = {name: tool for name, tool in listed.items() if tool.annotations and not tool.annotations.read_only_hint}
+    assert len(writes) > 20
+    for name, tool in writes.items():
+        assert tool.annotations is not None
+        assert {
+            "title": tool.title,
+            "annotations": tool.annotations.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "inputSchema": tool.input_schema,
+        } == {key: pinned[name][key] for key in ("title", "annotations", "inputSchema")}, name
+        assert tool.description is not None, name
+        assert len(tool.description) > 40, name
+        confirms = "confirmation_token" in cast(dict[str, JsonValue], tool.input_schema["properties"])
+        assert ((tool.meta or {}).get("ui") == {"resourceUri": views.CONFIRM_URI}) is confirms, name
+    assert [name for name, tool in writes.items() if "confirmation_token" not in tool.input_schema["properties"]] == [
+        "sync_smartlock"
+    ]
