@@ -7,14 +7,21 @@ every refusal is checked against the simulator: nothing reached Nuki.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
+import httpx2
 import pytest
+from mcp_types import CLIENT_CAPABILITIES_META_KEY, PROTOCOL_VERSION_META_KEY
 
 from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import Guard
+from nuki_mcp.http_app import build_http_app
+from nuki_mcp.server import create_server
+from tests.http_server import DEADLINE_S, uvicorn_in_thread
 from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok
 
 pytestmark = pytest.mark.anyio
@@ -93,6 +100,42 @@ async def test_a_client_without_elicitation_is_not_offered_the_approval_page_by_
     assert result["status"] == "confirmation_required"
     assert str(result["approval_url"]).endswith(f"/approve/{result['confirmation_token']}")
     assert "URL elicitation" not in caplog.text
+    assert harness.sim.writes() == []
+
+
+async def test_a_2026_client_that_does_not_name_itself_still_gets_the_approval_page_naming_no_client(
+    tmp_path: Path,
+) -> None:
+    harness = _passkey_harness(tmp_path)
+    settings = harness.settings()
+    harness.server = create_server(
+        settings, transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
+    )
+    envelope: Json = {PROTOCOL_VERSION_META_KEY: "2026-07-28", CLIENT_CAPABILITIES_META_KEY: {}}  # no client info
+    call: Json = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "unlock_smartlock", "arguments": {"smartlock": "Front Door"}, "_meta": envelope},
+    }
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "unlock_smartlock",
+    }
+    app = build_http_app(harness.server, settings, "127.0.0.1")
+    with uvicorn_in_thread(app) as url, anyio.fail_after(DEADLINE_S):
+        async with httpx2.AsyncClient(timeout=DEADLINE_S) as http:
+            response = await http.post(url, json=call, headers=headers)
+    data = [line.removeprefix("data:") for line in response.text.splitlines() if line.startswith("data:")]
+    result = json.loads(data[-1] if data else response.text)["result"]["structuredContent"]
+    assert result["status"] == "confirmation_required"
+    approvals = _guard(harness).approvals
+    assert approvals is not None
+    approval = await approvals.store.get(str(result["confirmation_token"]))
+    assert approval is not None
+    assert approval.request.client_name is None
     assert harness.sim.writes() == []
 
 
