@@ -90,15 +90,18 @@ class Harness:
         """The audit trail without its attempt lines: one line per call, saying how it ended."""
         return [line for line in self.audit_lines() if line["event"] != "attempt"]
 
+    def new_server(self, settings: Settings | None = None) -> NukiServer:
+        """A server on this harness's simulator, clock and state directory (`settings()` unless given)."""
+        self.server = create_server(
+            settings or self.settings(), transport=self.sim.transport(), clock=self.clock, state_dir=self.state_dir
+        )
+        return self.server
+
     @asynccontextmanager
     async def client(
         self, *, mode: ClientMode = "auto", elicitation: ElicitationCallback | None = None
     ) -> AsyncGenerator[Client]:
-        server = create_server(
-            self.settings(), transport=self.sim.transport(), clock=self.clock, state_dir=self.state_dir
-        )
-        self.server = server
-        async with Client(server, mode=mode, elicitation_callback=elicitation) as client:
+        async with Client(self.new_server(), mode=mode, elicitation_callback=elicitation) as client:
             yield client
 
 

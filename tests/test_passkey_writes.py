@@ -20,7 +20,6 @@ from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import Guard
 from nuki_mcp.http_app import build_http_app
-from nuki_mcp.server import create_server
 from tests.http_server import DEADLINE_S, uvicorn_in_thread
 from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok
 
@@ -108,9 +107,7 @@ async def test_a_2026_client_that_does_not_name_itself_still_gets_the_approval_p
 ) -> None:
     harness = _passkey_harness(tmp_path)
     settings = harness.settings()
-    harness.server = create_server(
-        settings, transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
+    server = harness.new_server(settings)
     envelope: Json = {PROTOCOL_VERSION_META_KEY: "2026-07-28", CLIENT_CAPABILITIES_META_KEY: {}}  # no client info
     call: Json = {
         "jsonrpc": "2.0",
@@ -124,7 +121,7 @@ async def test_a_2026_client_that_does_not_name_itself_still_gets_the_approval_p
         "Mcp-Method": "tools/call",
         "Mcp-Name": "unlock_smartlock",
     }
-    app = build_http_app(harness.server, settings, "127.0.0.1")
+    app = build_http_app(server, settings, "127.0.0.1")
     with uvicorn_in_thread(app) as url, anyio.fail_after(DEADLINE_S):
         async with httpx2.AsyncClient(timeout=DEADLINE_S) as http:
             response = await http.post(url, json=call, headers=headers)

@@ -36,7 +36,6 @@ from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_
 from nuki_mcp.guard import DeviceRef, WritePlan
 from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import SmartlockAuthUpdate, SmartlockUpdate
-from nuki_mcp.server import create_server
 from nuki_mcp.tools.writes import WriteResult, client_can_elicit_form, register_writes, write_tool
 from tests.support import CANARY_TOKEN, Elicitations, Harness, Json, call_error, call_ok
 
@@ -283,9 +282,7 @@ TOUCH = write_tool(title="Touch", destructive=False, idempotent=True, perform=_r
 
 async def test_a_write_whose_perform_step_refuses_is_an_error_line_with_that_refusal(tmp_path: Path) -> None:
     harness = Harness(tmp_path, confirm="off")
-    server = create_server(
-        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
+    server = harness.new_server()
     register_writes(server, harness.settings(), [TOUCH])
     async with Client(server) as client:
         error = await call_error(client, "touch_front_door")
@@ -306,9 +303,7 @@ async def test_a_write_waiting_in_the_confirmation_card_shows_its_lifetime_and_i
     tmp_path: Path,
 ) -> None:
     harness = Harness(tmp_path, confirm="auto")
-    server = create_server(
-        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
+    server = harness.new_server()
     async with Client(server, extensions=[_RendersApps()]) as client:
         result = await client.call_tool("unlock_smartlock", UNLOCK)
     assert result.structured_content is not None
@@ -330,9 +325,7 @@ async def test_a_card_approved_where_it_was_shown_makes_the_change_it_showed_eve
 ) -> None:
     """The card binds the device's id: approved on the server that showed it, it is not planned again."""
     harness = Harness(tmp_path, confirm="auto")
-    server = create_server(
-        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
+    server = harness.new_server()
     async with Client(server, extensions=[_RendersApps()]) as client:
         shown = await client.call_tool("update_config", {"smartlock": "Front Door", "pairing_enabled": True})
         harness.clock.advance(1.0)
@@ -411,9 +404,7 @@ async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tm
 
 async def test_a_passkey_write_waiting_in_the_card_says_why_and_when_and_its_cancel_is_recorded(tmp_path: Path) -> None:
     harness = _passkey_harness(tmp_path)
-    server = create_server(
-        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
+    server = harness.new_server()
     async with Client(server, extensions=[_RendersApps()]) as client:
         waiting = await client.call_tool("unlock_smartlock", UNLOCK)
         assert waiting.meta is not None
@@ -475,10 +466,7 @@ def _owner_deciding(tmp_path: Path, decision: Literal["grant", "deny"]) -> tuple
 async def test_an_approval_granted_while_the_call_waits_performs_the_change_in_that_call(tmp_path: Path) -> None:
     harness, owner = _owner_deciding(tmp_path, "grant")
     arguments: Json = {"smartlock": "Front Door", "pairing_enabled": True}
-    server = create_server(
-        harness.settings(), transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
-    harness.server = server
+    server = harness.new_server()
     async with Client(server, client_info=Implementation(name="Claude Desktop", version="1.0")) as client:
         done = await call_ok(client, "update_config", arguments)
     assert (done["status"], done["confirmed_by"]) == ("done", "passkey")
@@ -521,9 +509,7 @@ async def test_an_approval_denied_while_the_call_waits_sends_nothing_and_says_th
 async def test_a_wait_longer_than_the_approval_lives_ends_with_it_expired_and_nothing_sent(tmp_path: Path) -> None:
     harness = _passkey_harness(tmp_path)
     settings = harness.settings().model_copy(update={"approval_wait": 600.0})  # the approval lives 300 s
-    server = create_server(
-        settings, transport=harness.sim.transport(), clock=harness.clock, state_dir=harness.state_dir
-    )
+    server = harness.new_server(settings)
     async with Client(server) as client:
         result = await call_ok(client, "unlock_smartlock", UNLOCK)
     assert (result["status"], result["reason"]) == (
