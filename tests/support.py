@@ -6,8 +6,9 @@ import json
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from mcp import Client
 from mcp.client import ClientRequestContext
@@ -15,13 +16,19 @@ from mcp.client.session import ElicitationFnT
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, TextContent
 from pydantic import JsonValue, SecretStr, TypeAdapter
 
+from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.config import ALL_TOOLSETS, ConfirmMode, Settings, ToolsetName
 from nuki_mcp.demo import NukiSimulator
+from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_ID
+from nuki_mcp.nuki.client import NukiClient
+from nuki_mcp.nuki.models import SmartlockAuthUpdate
 from nuki_mcp.server import NukiServer, create_server
 
 # A canary: if this string ever shows up in a tool result, error, log line or audit line, the token leaked.
 CANARY_TOKEN = "canary-7f3a9c1e-nuki-token-must-never-leak"
+# The credential id of the passkey `passkey_harness` enrols for the owner.
+ENROLLED_PASSKEY_ID: Final = "dGVzdC1jcmVkZW50aWFs"
 
 ClientMode = Literal["auto", "legacy"]
 ElicitationCallback = ElicitationFnT
@@ -97,12 +104,49 @@ class Harness:
         )
         return self.server
 
+    def nuki_web(self) -> NukiClient:
+        """A Nuki client on this harness's account: someone changing things in Nuki Web meanwhile."""
+        return NukiClient(CANARY_TOKEN, transport=self.sim.transport(), clock=self.clock)
+
     @asynccontextmanager
     async def client(
         self, *, mode: ClientMode = "auto", elicitation: ElicitationCallback | None = None
     ) -> AsyncGenerator[Client]:
         async with Client(self.new_server(), mode=mode, elicitation_callback=elicitation) as client:
             yield client
+
+
+def passkey_harness(tmp_path: Path, clock: ManualClock | None = None) -> Harness:
+    """A harness under NUKI_CONFIRM=passkey whose owner has enrolled one passkey (`ENROLLED_PASSKEY_ID`)."""
+    harness = Harness(tmp_path, clock=clock or ManualClock(), confirm="passkey")
+    PasskeyStore(harness.state_dir).add(
+        StoredPasskey(
+            credential_id=ENROLLED_PASSKEY_ID,
+            public_key="cHVibGljLWtleQ",
+            sign_count=0,
+            label="test phone",
+            created=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    )
+    return harness
+
+
+class SomeoneElseRenamesTheCleaner(Elicitations):
+    """Answers yes, but while the question is open someone renames the cleaner's code in Nuki Web."""
+
+    def __init__(self, harness: Harness) -> None:
+        super().__init__()
+        self.harness = harness
+
+    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
+        current = self.harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID)
+        async with self.harness.nuki_web() as nuki:
+            await nuki.update_auth(
+                FRONT_DOOR_ID,
+                FRONT_DOOR_CLEANER_CODE_AUTH_ID,
+                SmartlockAuthUpdate.from_current(current, {"name": "Cleaner (new)"}),
+            )
+        return await super().__call__(context, params)  # type: ignore[arg-type]
 
 
 def text_of(result: CallToolResult) -> str:

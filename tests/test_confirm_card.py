@@ -7,7 +7,6 @@ travels in the result's `_meta` for the card, whose Approve and Cancel are the a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,9 @@ from mcp.client.extension import ClientExtension
 from mcp.types import CallToolResult
 from pydantic import JsonValue, TypeAdapter
 
-from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
 from nuki_mcp.server import create_server
-from tests.support import Harness, Json, call_error, call_ok, text_of
+from tests.support import ENROLLED_PASSKEY_ID, Harness, Json, call_error, call_ok, passkey_harness, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -44,21 +42,6 @@ def _apps_client(harness: Harness) -> Client:
     )
     harness.server = server
     return Client(server, extensions=[RendersApps()])
-
-
-def _passkey_harness(tmp_path: Path) -> Harness:
-    """A harness under NUKI_CONFIRM=passkey whose owner has enrolled a passkey."""
-    harness = Harness(tmp_path, confirm="passkey")
-    PasskeyStore(harness.state_dir).add(
-        StoredPasskey(
-            credential_id="Y3JlZA",
-            public_key="a2V5",
-            sign_count=0,
-            label="phone",
-            created=datetime(2026, 11, 1, tzinfo=UTC),
-        )
-    )
-    return harness
 
 
 def _approval(result: CallToolResult) -> Json:
@@ -134,7 +117,7 @@ async def test_every_confirming_write_tool_links_the_confirmation_card(tmp_path:
 
 
 async def test_under_passkey_mode_a_click_in_the_card_is_not_enough_to_open_a_door(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with _apps_client(harness) as client:
         first = await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
         approval = _approval(first)
@@ -142,7 +125,7 @@ async def test_under_passkey_mode_a_click_in_the_card_is_not_enough_to_open_a_do
         assert harness.sim.writes() == []
         assert harness.server is not None
         assert harness.server.guard.approvals is not None
-        await harness.server.guard.approvals.store.grant(str(approval["approval_id"]), "Y3JlZA")
+        await harness.server.guard.approvals.store.grant(str(approval["approval_id"]), ENROLLED_PASSKEY_ID)
         done = await call_ok(client, "approve_write", {"approval_id": approval["approval_id"]})
     assert str(approval["approval_url"]).endswith(f"/approve/{approval['approval_id']}")
     assert "passkey" in clicked
@@ -151,13 +134,13 @@ async def test_under_passkey_mode_a_click_in_the_card_is_not_enough_to_open_a_do
 
 
 async def test_cancel_in_the_card_outranks_a_passkey_yes_given_before_it(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with _apps_client(harness) as client:
         first = await client.call_tool("unlock_smartlock", {"smartlock": "Front Door"})
         approval_id = str(_approval(first)["approval_id"])
         assert harness.server is not None
         assert harness.server.guard.approvals is not None
-        await harness.server.guard.approvals.store.grant(approval_id, "Y3JlZA")  # the owner said yes first
+        await harness.server.guard.approvals.store.grant(approval_id, ENROLLED_PASSKEY_ID)  # the owner said yes first
         cancelled = await call_ok(client, "deny_write", {"approval_id": approval_id})  # then pressed Cancel
         # The approval id is in the link the model saw: it must not be able to use the earlier yes.
         repeated = await call_error(

@@ -8,7 +8,6 @@ every refusal is checked against the simulator: nothing reached Nuki.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
@@ -16,33 +15,26 @@ import httpx2
 import pytest
 from mcp_types import CLIENT_CAPABILITIES_META_KEY, PROTOCOL_VERSION_META_KEY
 
-from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.demo.household import CELLAR_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import Guard
 from nuki_mcp.http_app import build_http_app
 from tests.http_server import DEADLINE_S, uvicorn_in_thread
-from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok
+from tests.support import (
+    ENROLLED_PASSKEY_ID,
+    ClientMode,
+    Elicitations,
+    Harness,
+    Json,
+    call_error,
+    call_ok,
+    passkey_harness,
+)
 
 pytestmark = pytest.mark.anyio
 
 BOTH_ERAS: list[ClientMode] = ["legacy", "auto"]
-CREDENTIAL_ID = "dGVzdC1jcmVkZW50aWFs"
 UNLOCKED = 3
 LOCKED = 1
-
-
-def _passkey_harness(tmp_path: Path) -> Harness:
-    harness = Harness(tmp_path, confirm="passkey")
-    PasskeyStore(harness.state_dir).add(
-        StoredPasskey(
-            credential_id=CREDENTIAL_ID,
-            public_key="cHVibGljLWtleQ",
-            sign_count=0,
-            label="test phone",
-            created=datetime(2026, 11, 1, tzinfo=UTC),
-        )
-    )
-    return harness
 
 
 def _guard(harness: Harness) -> Guard:
@@ -53,7 +45,7 @@ def _guard(harness: Harness) -> Guard:
 async def _owner_approves(harness: Harness, approval_id: str) -> None:
     approvals = _guard(harness).approvals
     assert approvals is not None
-    await approvals.store.grant(approval_id, CREDENTIAL_ID)
+    await approvals.store.grant(approval_id, ENROLLED_PASSKEY_ID)
 
 
 async def _owner_denies(harness: Harness, approval_id: str) -> None:
@@ -72,7 +64,7 @@ def _state(harness: Harness, smartlock_id: int) -> int:
 async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_nothing_sent(
     tmp_path: Path, mode: ClientMode, caplog: pytest.LogCaptureFixture
 ) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     human = Elicitations()  # even a client that could ask the user is not enough for an opening write
     async with harness.client(mode=mode, elicitation=human) as client:
         result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
@@ -93,7 +85,7 @@ async def test_an_unlock_waits_for_the_owner_and_returns_the_approval_link_with_
 async def test_a_client_without_elicitation_is_not_offered_the_approval_page_by_url_elicitation(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client(mode="legacy") as client:  # no elicitation callback: no elicitation capability
         result = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
     assert result["status"] == "confirmation_required"
@@ -105,7 +97,7 @@ async def test_a_client_without_elicitation_is_not_offered_the_approval_page_by_
 async def test_a_2026_client_that_does_not_name_itself_still_gets_the_approval_page_naming_no_client(
     tmp_path: Path,
 ) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     settings = harness.settings()
     server = harness.new_server(settings)
     envelope: Json = {PROTOCOL_VERSION_META_KEY: "2026-07-28", CLIENT_CAPABILITIES_META_KEY: {}}  # no client info
@@ -138,7 +130,7 @@ async def test_a_2026_client_that_does_not_name_itself_still_gets_the_approval_p
 
 @pytest.mark.parametrize("mode", BOTH_ERAS)
 async def test_after_the_owner_approved_the_call_with_the_token_unlocks_once(tmp_path: Path, mode: ClientMode) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client(mode=mode) as client:
         first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
         token = str(first["confirmation_token"])
@@ -156,7 +148,7 @@ async def test_after_the_owner_approved_the_call_with_the_token_unlocks_once(tmp
 
 
 async def test_a_denied_approval_is_final_and_sends_nothing(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
         await _owner_denies(harness, str(first["confirmation_token"]))
@@ -168,7 +160,7 @@ async def test_a_denied_approval_is_final_and_sends_nothing(tmp_path: Path) -> N
 
 
 async def test_an_expired_approval_is_refused(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
         await _owner_approves(harness, str(first["confirmation_token"]))
@@ -190,7 +182,7 @@ async def test_an_expired_approval_is_refused(tmp_path: Path) -> None:
     ids=["other-device", "other-tool", "other-arguments"],
 )
 async def test_an_approval_is_refused_for_any_other_call(tmp_path: Path, tool: str, arguments: Json) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
         await _owner_approves(harness, str(first["confirmation_token"]))
@@ -201,7 +193,7 @@ async def test_an_approval_is_refused_for_any_other_call(tmp_path: Path, tool: s
 
 @pytest.mark.parametrize("forge", ["x" * 32, "not-an-id", ""], ids=["unknown", "garbage", "empty"])
 async def test_a_forged_or_truncated_approval_id_is_refused(tmp_path: Path, forge: str) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
         token = str(first["confirmation_token"])
@@ -214,7 +206,7 @@ async def test_a_forged_or_truncated_approval_id_is_refused(tmp_path: Path, forg
 
 
 async def test_a_securing_write_under_passkey_mode_follows_auto_without_a_passkey(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         first = await call_ok(client, "lock_smartlock", {"smartlock": "Cellar"})
         assert first["approval_url"] is None
@@ -226,7 +218,7 @@ async def test_a_securing_write_under_passkey_mode_follows_auto_without_a_passke
 
 
 async def test_every_step_of_an_approval_is_in_the_audit_trail_without_what_the_passkey_signed(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         first = await call_ok(client, "unlock_smartlock", {"smartlock": "Front Door"})
         token = str(first["confirmation_token"])
@@ -242,5 +234,5 @@ async def test_every_step_of_an_approval_is_in_the_audit_trail_without_what_the_
         ("outcome", "confirmed"),
     ]
     granted = harness.audit_lines()[2]
-    assert (granted["approval_id"], granted["credential_id"]) == (token, CREDENTIAL_ID)
+    assert (granted["approval_id"], granted["credential_id"]) == (token, ENROLLED_PASSKEY_ID)
     assert harness.audit_lines()[4]["confirmation"] == "passkey"

@@ -25,9 +25,17 @@ from nuki_mcp.demo.household import (
     OLD_TENANT_CODE,
     SPARKLE_ACCOUNT_USER_ID,
 )
-from nuki_mcp.nuki.client import NukiClient
-from nuki_mcp.nuki.models import SmartlockAuth, SmartlockAuthUpdate
-from tests.support import CANARY_TOKEN, ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps
+from nuki_mcp.nuki.models import SmartlockAuth
+from tests.support import (
+    ClientMode,
+    Elicitations,
+    Harness,
+    Json,
+    SomeoneElseRenamesTheCleaner,
+    call_error,
+    call_ok,
+    dumps,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -848,27 +856,9 @@ async def test_when_nuki_refuses_every_authorization_read_the_agent_is_told_why(
     assert "401" in error
 
 
-class _SomeoneElseRenamesTheCleaner(Elicitations):
-    """Answers yes, but while the question is open someone renames the cleaner's code in Nuki Web."""
-
-    def __init__(self, harness: Harness) -> None:
-        super().__init__()
-        self.harness = harness
-
-    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
-        current = self.harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID)
-        async with NukiClient(CANARY_TOKEN, transport=self.harness.sim.transport(), clock=self.harness.clock) as nuki:
-            await nuki.update_auth(
-                FRONT_DOOR_ID,
-                FRONT_DOOR_CLEANER_CODE_AUTH_ID,
-                SmartlockAuthUpdate.from_current(current, {"name": "Cleaner (new)"}),
-            )
-        return await super().__call__(context, params)  # type: ignore[arg-type]
-
-
 async def test_an_update_confirmed_after_the_authorization_changed_at_nuki_sends_nothing(tmp_path: Path) -> None:
     harness = Harness(tmp_path, confirm="auto")
-    human = _SomeoneElseRenamesTheCleaner(harness)
+    human = SomeoneElseRenamesTheCleaner(harness)
     async with harness.client(mode="legacy", elicitation=human) as client:  # type: ignore[arg-type]
         error = await call_error(
             client,

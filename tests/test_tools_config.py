@@ -8,9 +8,8 @@ import pytest
 from pydantic import JsonValue
 
 from nuki_mcp.demo.household import BACK_DOOR_ID, CELLAR_ID, FRONT_DOOR_ID, OPENER_ID
-from nuki_mcp.nuki.client import NukiClient
 from nuki_mcp.nuki.models import SmartlockConfigWrite
-from tests.support import CANARY_TOKEN, ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps
+from tests.support import ClientMode, Elicitations, Harness, Json, call_error, call_ok, dumps
 
 pytestmark = pytest.mark.anyio
 
@@ -553,7 +552,7 @@ class _SomeoneElseChangesTheLed(Elicitations):
         self.harness = harness
 
     async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
-        async with NukiClient(CANARY_TOKEN, transport=self.harness.sim.transport(), clock=self.harness.clock) as nuki:
+        async with self.harness.nuki_web() as nuki:
             config = (await nuki.get_smartlock(FRONT_DOOR_ID)).config
             assert config is not None
             await nuki.update_config(FRONT_DOOR_ID, SmartlockConfigWrite.from_current(config, {"led_brightness": 1}))

@@ -5,7 +5,6 @@ Mutation testing (docs/mutation-testing.md) showed that no test of its selection
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Literal, cast
@@ -27,17 +26,24 @@ from mcp.types import (
 from pydantic import JsonValue, TypeAdapter
 
 from nuki_mcp import views
-from nuki_mcp.approvals.passkeys import PasskeyStore, StoredPasskey
 from nuki_mcp.approvals.store import ApprovalDevice, ApprovalRequest
 from nuki_mcp.clock import ManualClock
 from nuki_mcp.context import AppState
 from nuki_mcp.demo import Fault
 from nuki_mcp.demo.household import FRONT_DOOR_CLEANER_CODE_AUTH_ID, FRONT_DOOR_ID
 from nuki_mcp.guard import DeviceRef, WritePlan
-from nuki_mcp.nuki.client import NukiClient
-from nuki_mcp.nuki.models import SmartlockAuthUpdate, SmartlockUpdate
+from nuki_mcp.nuki.models import SmartlockUpdate
 from nuki_mcp.tools.writes import WriteResult, client_can_elicit_form, register_writes, write_tool
-from tests.support import CANARY_TOKEN, Elicitations, Harness, Json, call_error, call_ok
+from tests.support import (
+    ENROLLED_PASSKEY_ID,
+    Elicitations,
+    Harness,
+    Json,
+    SomeoneElseRenamesTheCleaner,
+    call_error,
+    call_ok,
+    passkey_harness,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -47,28 +53,10 @@ CHANGED_AT_NUKI = (
 )
 
 
-class _SomeoneElseRenamesTheCleaner(Elicitations):
-    """Answers yes, but while the question is open someone renames the cleaner's code in Nuki Web."""
-
-    def __init__(self, harness: Harness) -> None:
-        super().__init__()
-        self.harness = harness
-
-    async def __call__(self, context: object, params: object) -> object:  # type: ignore[override]
-        current = self.harness.sim.auth(FRONT_DOOR_CLEANER_CODE_AUTH_ID)
-        async with NukiClient(CANARY_TOKEN, transport=self.harness.sim.transport(), clock=self.harness.clock) as nuki:
-            await nuki.update_auth(
-                FRONT_DOOR_ID,
-                FRONT_DOOR_CLEANER_CODE_AUTH_ID,
-                SmartlockAuthUpdate.from_current(current, {"name": "Cleaner (new)"}),
-            )
-        return await super().__call__(context, params)  # type: ignore[arg-type]
-
-
 async def test_a_write_refused_when_re_read_before_sending_is_recorded_with_who_confirmed_it(tmp_path: Path) -> None:
     harness = Harness(tmp_path, confirm="auto")
     arguments: Json = {"smartlock": "Front Door", "auth_id": FRONT_DOOR_CLEANER_CODE_AUTH_ID, "name": "Cleaner Mondays"}
-    async with harness.client(mode="legacy", elicitation=_SomeoneElseRenamesTheCleaner(harness)) as client:  # type: ignore[arg-type]
+    async with harness.client(mode="legacy", elicitation=SomeoneElseRenamesTheCleaner(harness)) as client:  # type: ignore[arg-type]
         error = await call_error(client, "update_smartlock_auth", arguments)
     assert error.endswith(CHANGED_AT_NUKI)
     [line] = harness.audit_lines()
@@ -330,7 +318,7 @@ async def test_a_card_approved_where_it_was_shown_makes_the_change_it_showed_eve
         shown = await client.call_tool("update_config", {"smartlock": "Front Door", "pairing_enabled": True})
         harness.clock.advance(1.0)
         await client.call_tool("unlock_smartlock", UNLOCK)  # another card, shown while the first waits
-        async with NukiClient(CANARY_TOKEN, transport=harness.sim.transport(), clock=harness.clock) as nuki:
+        async with harness.nuki_web() as nuki:
             await nuki.update_smartlock(FRONT_DOOR_ID, SmartlockUpdate(name="Main Door"))
         assert shown.meta is not None
         approval = shown.meta["nuki/approval"]
@@ -349,28 +337,14 @@ async def test_a_card_approved_where_it_was_shown_makes_the_change_it_showed_eve
 # --- passkey approvals ----------------------------------------------------------------------------
 
 
-def _passkey_harness(tmp_path: Path, clock: ManualClock | None = None) -> Harness:
-    harness = Harness(tmp_path, clock=clock or ManualClock(), confirm="passkey")
-    PasskeyStore(harness.state_dir).add(
-        StoredPasskey(
-            credential_id="dGVzdC1jcmVkZW50aWFs",
-            public_key="cHVibGljLWtleQ",
-            sign_count=0,
-            label="test phone",
-            created=datetime(2026, 11, 1, tzinfo=UTC),
-        )
-    )
-    return harness
-
-
 async def test_a_write_waiting_for_the_owners_passkey_is_recorded_then_performed_as_passkey(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         waiting = await call_ok(client, "unlock_smartlock", UNLOCK)
         assert harness.server is not None
         approvals = harness.server.guard.approvals
         assert approvals is not None
-        await approvals.store.grant(str(waiting["confirmation_token"]), "dGVzdC1jcmVkZW50aWFs")
+        await approvals.store.grant(str(waiting["confirmation_token"]), ENROLLED_PASSKEY_ID)
         done = await call_ok(
             client, "unlock_smartlock", {**UNLOCK, "confirmation_token": waiting["confirmation_token"]}
         )
@@ -391,7 +365,7 @@ async def test_a_write_waiting_for_the_owners_passkey_is_recorded_then_performed
 
 
 async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     async with harness.client() as client:
         error = await call_error(client, "unlock_smartlock", {**UNLOCK, "confirmation_token": "no-such-approval"})
     [line] = [line for line in harness.audit_lines() if line["event"] != "approval"]
@@ -403,7 +377,7 @@ async def test_an_unknown_passkey_approval_is_refused_and_recorded_as_refused(tm
 
 
 async def test_a_passkey_write_waiting_in_the_card_says_why_and_when_and_its_cancel_is_recorded(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     server = harness.new_server()
     async with Client(server, extensions=[_RendersApps()]) as client:
         waiting = await client.call_tool("unlock_smartlock", UNLOCK)
@@ -451,14 +425,14 @@ class _OwnerAtThePage(ManualClock):
                 assert approval is not None
                 self.requests.append(approval.request)
                 if self.decision == "grant":
-                    await store.grant(approval_id, "dGVzdC1jcmVkZW50aWFs")
+                    await store.grant(approval_id, ENROLLED_PASSKEY_ID)
                 else:
                     await store.deny(approval_id)
 
 
 def _owner_deciding(tmp_path: Path, decision: Literal["grant", "deny"]) -> tuple[Harness, _OwnerAtThePage]:
     clock = _OwnerAtThePage(decision)
-    harness = _passkey_harness(tmp_path, clock)
+    harness = passkey_harness(tmp_path, clock)
     clock.harness = harness
     return harness, clock
 
@@ -507,7 +481,7 @@ async def test_an_approval_denied_while_the_call_waits_sends_nothing_and_says_th
 
 
 async def test_a_wait_longer_than_the_approval_lives_ends_with_it_expired_and_nothing_sent(tmp_path: Path) -> None:
-    harness = _passkey_harness(tmp_path)
+    harness = passkey_harness(tmp_path)
     settings = harness.settings().model_copy(update={"approval_wait": 600.0})  # the approval lives 300 s
     server = harness.new_server(settings)
     async with Client(server) as client:
