@@ -85,25 +85,7 @@ def test_the_public_url_flag_starts_remote_mode_with_shared_state_in_redis(
 ) -> None:
     port = _free_port()
     public = f"http://localhost:{port}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nuki_mcp",
-            "--demo",
-            "--transport",
-            "http",
-            "--port",
-            str(port),
-            "--public-url",
-            public,
-        ],
-        env=_env(tmp_path, NUKI_MCP_REDIS_URL=redis_server.url),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _spawn_replica(tmp_path, port, public, NUKI_MCP_REDIS_URL=redis_server.url)
     try:
         assert process.stderr is not None
         # The socket is bound before this line is logged, so the server answers from here on.
@@ -221,9 +203,9 @@ def test_passkey_list_reads_the_replicas_passkeys_from_redis(
     assert "Cannot reach Redis" in capsys.readouterr().err
 
 
-def _replica_process(tmp_path: Path, port: int, public_url: str, **env: str) -> subprocess.Popen[str]:
-    """`nuki-mcp --demo --transport http --public-url …` on `port`, ready (listening) when this returns."""
-    process = subprocess.Popen(
+def _spawn_replica(tmp_path: Path, port: int, public_url: str, **env: str) -> subprocess.Popen[str]:
+    """`nuki-mcp --demo --transport http --public-url …` on `port`, just started; its stderr is a pipe."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -242,6 +224,11 @@ def _replica_process(tmp_path: Path, port: int, public_url: str, **env: str) -> 
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _replica_process(tmp_path: Path, port: int, public_url: str, **env: str) -> subprocess.Popen[str]:
+    """`nuki-mcp --demo --transport http --public-url …` on `port`, ready (listening) when this returns."""
+    process = _spawn_replica(tmp_path, port, public_url, **env)
     assert process.stderr is not None
     for line in process.stderr:
         if "Serving MCP over Streamable HTTP" in line:
