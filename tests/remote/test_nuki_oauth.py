@@ -158,14 +158,22 @@ async def through_nuki(http: httpx2.AsyncClient, replica: Replica, nuki_consent_
     return location
 
 
-async def sign_in_person(
-    http: httpx2.AsyncClient, replica: Replica, passkey: SoftAuthenticator, api_url: str
-) -> dict[str, str]:
-    """Register, authorize, passkey, Nuki consent, callback, code exchange: the MCP token response."""
+async def to_nuki_consent(
+    http: httpx2.AsyncClient, replica: Replica, passkey: SoftAuthenticator
+) -> tuple[str, str, str]:
+    """Register an MCP client, authorize, pass the passkey: its client id, PKCE verifier and Nuki's consent URL."""
     client_id = await register_client(http, replica)
     verifier, challenge = pkce()
     authorized = await authorize(http, replica, client_id, challenge)
     nuki_page = await sign_in(http, authorized.headers["location"], passkey, replica.public_url)
+    return client_id, verifier, nuki_page
+
+
+async def sign_in_person(
+    http: httpx2.AsyncClient, replica: Replica, passkey: SoftAuthenticator, api_url: str
+) -> dict[str, str]:
+    """Register, authorize, passkey, Nuki consent, callback, code exchange: the MCP token response."""
+    client_id, verifier, nuki_page = await to_nuki_consent(http, replica, passkey)
     assert nuki_page.startswith(api_url + "/oauth/authorize?")
     redirect = await through_nuki(http, replica, nuki_page)
     assert redirect.startswith(REDIRECT_URI)
@@ -341,10 +349,7 @@ async def test_a_revoked_nuki_sign_in_is_one_sentence_telling_the_person_to_sign
 async def test_a_callback_with_a_wrong_or_reused_state_is_refused_and_gives_no_code(
     harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator, api_url: str
 ) -> None:
-    client_id = await register_client(http, replica)
-    _, challenge = pkce()
-    authorized = await authorize(http, replica, client_id, challenge)
-    nuki_page = await sign_in(http, authorized.headers["location"], passkey, replica.public_url)
+    _, _, nuki_page = await to_nuki_consent(http, replica, passkey)
     async with httpx2.AsyncClient(timeout=20) as browser:
         consented = await browser.get(nuki_page)
     callback = query_of(consented.headers["location"])
@@ -364,10 +369,7 @@ async def test_a_person_who_allows_nothing_on_nukis_page_sends_the_client_access
     harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator
 ) -> None:
     harness.sim.oauth.consent = frozenset()
-    client_id = await register_client(http, replica)
-    _, challenge = pkce()
-    authorized = await authorize(http, replica, client_id, challenge)
-    nuki_page = await sign_in(http, authorized.headers["location"], passkey, replica.public_url)
+    _, _, nuki_page = await to_nuki_consent(http, replica, passkey)
     redirect = await through_nuki(http, replica, nuki_page)
     assert redirect.startswith(REDIRECT_URI)
     assert query_of(redirect)["error"] == "access_denied"
@@ -497,10 +499,7 @@ async def test_a_consent_link_handed_to_someone_else_cannot_finish_the_sign_in_w
     harness: Harness, replica: Replica, http: httpx2.AsyncClient, passkey: SoftAuthenticator, api_url: str
 ) -> None:
     # Eve passes the passkey in her browser but sends the Nuki consent link to Alice instead of opening it.
-    client_id = await register_client(http, replica)
-    _, challenge = pkce()
-    authorized = await authorize(http, replica, client_id, challenge)
-    nuki_page = await sign_in(http, authorized.headers["location"], passkey, replica.public_url)
+    _, _, nuki_page = await to_nuki_consent(http, replica, passkey)
     harness.sim.oauth.person = "alice"
     async with httpx2.AsyncClient(timeout=20) as alices_browser:
         consented = await alices_browser.get(nuki_page)
