@@ -17,7 +17,6 @@ from playwright.async_api import Route as PlaywrightRoute
 
 from nuki_mcp.approvals.passkeys import default_state_dir
 from nuki_mcp.approvals.redis_passkeys import RedisPasskeyStore
-from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.browser.rig import BrowserPage, browser_page
 from tests.remote.conftest import redis_server, redis_session
@@ -25,6 +24,7 @@ from tests.remote.redis_rig import RedisServer
 from tests.remote.rig import (
     MemoryTokenStorage,
     Replica,
+    approved_unlock_performs_once,
     bearer_client,
     enrolment_link,
     now_clock,
@@ -32,7 +32,7 @@ from tests.remote.rig import (
     sdk_oauth,
     two_remote_replicas,
 )
-from tests.support import Harness, Json, call_error, call_ok
+from tests.support import Harness, Json, call_ok
 
 pytestmark = pytest.mark.anyio
 __all__ = ["redis_server", "redis_session"]  # the remote suite's Redis fixtures, used here too
@@ -152,10 +152,4 @@ async def test_an_unlock_asked_on_one_replica_is_approved_in_the_browser_on_the_
                 assert any(url.endswith("/verify") for url in served_by_b)
 
         repeated = {**arguments, "confirmation_token": str(asked["confirmation_token"])}
-        async with bearer_client(b, token) as on_b:
-            done = await call_ok(on_b, "unlock_smartlock", repeated)
-            again = await call_error(on_b, "unlock_smartlock", repeated)
-    assert done["status"] == "done"
-    assert done["confirmed_by"] == "passkey"
-    assert "already used" in again
-    assert [request.path for request in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
+        await approved_unlock_performs_once(b, token, harness, repeated)

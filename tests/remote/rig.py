@@ -29,13 +29,14 @@ from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull,
 from pydantic import AnyUrl, SecretStr
 
 from nuki_mcp.clock import ManualClock
+from nuki_mcp.demo.household import FRONT_DOOR_ID
 from nuki_mcp.http_app import build_http_app
 from nuki_mcp.remote.signin import EnrolmentLinks, file_secret
 from nuki_mcp.server import create_server
 from nuki_mcp.shared_state import SharedState, memory_shared_state
 from nuki_mcp.shared_state.redis_state import redis_shared_state
 from tests.remote.soft_authenticator import SoftAuthenticator
-from tests.support import Harness
+from tests.support import Harness, Json, call_error, call_ok
 
 DEADLINE_S: Final = 30.0
 # NUKI_MCP_SECRET_KEY of the replicas that share a Redis (a Fernet key: 32 bytes, url-safe base64).
@@ -283,3 +284,14 @@ async def bearer_client(replica: Replica, access_token: str) -> AsyncGenerator[C
         Client(streamable_http_client(replica.mcp_url, http_client=http)) as client,
     ):
         yield client
+
+
+async def approved_unlock_performs_once(replica: Replica, access_token: str, harness: Harness, call: Json) -> None:
+    """The approved unlock, repeated on `replica` with its token, unlocks the Front Door once, then is used up."""
+    async with bearer_client(replica, access_token) as client:
+        done = await call_ok(client, "unlock_smartlock", call)
+        again = await call_error(client, "unlock_smartlock", call)
+    assert done["status"] == "done"
+    assert done["confirmed_by"] == "passkey"
+    assert "already used" in again
+    assert [request.path for request in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]

@@ -21,6 +21,7 @@ from nuki_mcp.shared_state.redis_state import redis_shared_state, sync_client
 from tests.remote.redis_rig import RedisServer
 from tests.remote.rig import (
     Replica,
+    approved_unlock_performs_once,
     bearer_client,
     enrol,
     enrolment_link,
@@ -29,7 +30,7 @@ from tests.remote.rig import (
     two_remote_replicas,
 )
 from tests.remote.soft_authenticator import SoftAuthenticator
-from tests.support import Harness, Json, call_error, call_ok
+from tests.support import Harness, Json, call_ok
 
 pytestmark = pytest.mark.anyio
 
@@ -150,13 +151,7 @@ async def test_an_unlock_asked_for_on_one_replica_is_approved_on_the_others_page
             verified = await to_b.post(f"/approve/{approval_id}/verify", headers=headers, content=answer)
             assert verified.status_code == 200, verified.text
         repeated = {**arguments, "confirmation_token": approval_id}
-        async with bearer_client(b, issued["access_token"]) as on_b:
-            done = await call_ok(on_b, "unlock_smartlock", repeated)
-            again = await call_error(on_b, "unlock_smartlock", repeated)
-    assert done["status"] == "done"
-    assert done["confirmed_by"] == "passkey"
-    assert "already used" in again
-    assert [request.path for request in harness.sim.writes()] == [f"/smartlock/{FRONT_DOOR_ID}/action/unlock"]
+        await approved_unlock_performs_once(b, issued["access_token"], harness, repeated)
     state = harness.sim.device(FRONT_DOOR_ID).state
     assert state is not None
     assert state.state == UNLOCKED
